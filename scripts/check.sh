@@ -1,0 +1,149 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: build the module for each kernel of the matrix, boot one guest
+# per kernel, run the selftests in it, and report.
+#
+#   check.sh [--host] [KERNEL...]     KERNEL: 6.1, 6.12, or a full version string
+#
+# Prints the KTAP of each kernel, a summary, and last the line
+# "N passed, N failed, N skipped". Exits non-zero on any failure. A guest that
+# panics, warns, gets tainted or hangs counts as one more failure, and its
+# console log is shown. --host runs the selftests on this machine instead.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+host=0
+if [ "${1:-}" = --host ]; then
+	host=1
+	shift
+fi
+[ $# -gt 0 ] || set -- 6.1 6.12
+tests=${PS_TESTS:-}
+
+total_pass=0 total_fail=0 total_skip=0
+summary=()
+
+# Newest installed kernel whose version starts with $1.
+resolve_kver() {
+	local k
+	if [ -r "/boot/vmlinuz-$1" ]; then
+		echo "$1"
+		return
+	fi
+	k=$(ls /boot/vmlinuz-"$1".* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n1)
+	[ -n "$k" ] && echo "$k"
+}
+
+# Build portsteer.ko for kernel $1 in build/$1/src; prints the module path.
+build_module() {
+	local kver=$1 kdir src
+	kdir=/usr/src/linux-headers-$kver
+	[ -f "$kdir/Makefile" ] || kdir=/lib/modules/$kver/build
+	src=$top/build/$kver/src
+	mkdir -p "$src"
+	cp -a "$top/Kbuild" "$top/module" "$top/uapi" "$src/"
+	if ! make -s -C "$kdir" M="$src" PORTSTEER_WERROR=y \
+		PORTSTEER_VERSION="$PORTSTEER_VERSION" modules >"$top/build/$kver/build.log" 2>&1; then
+		sed 's/^/# build: /' "$top/build/$kver/build.log" >&2
+		return 1
+	fi
+	echo "$src/portsteer.ko"
+}
+
+# Count KTAP results of one run (file $1): leaf results of each test
+# program, or the program's own result when it printed none.
+count() {
+	awk '
+	/^# (ok|not ok) [0-9]+ / {
+		if ($0 ~ /# SKIP/) leaf_s++; else if ($2 == "ok") leaf_p++; else leaf_f++
+		next
+	}
+	/^(ok|not ok) [0-9]+ / {
+		if (leaf_p + leaf_f + leaf_s == 0) {
+			if ($0 ~ /# SKIP/) s++; else if ($1 == "ok") p++; else f++
+		} else if ($1 == "not" && leaf_f == 0) {
+			f++	# the program failed after its subtests passed
+		}
+		p += leaf_p; f += leaf_f; s += leaf_s
+		leaf_p = leaf_f = leaf_s = 0
+	}
+	END { print p + 0, f + 0, s + 0 }' "$1"
+}
+
+record() {		# record LABEL FILE GUEST_OK EXIT_STATUS
+	local p f s
+	read -r p f s < <(count "$2")
+	# A guest that failed, or a runner that failed without a failed test to
+	# show for it (it could not start, say), is one failure more.
+	if [ "$3" != 1 ] || { [ "${4:-0}" -ne 0 ] && [ "$f" -eq 0 ]; }; then
+		f=$((f + 1))
+	fi
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	total_skip=$((total_skip + s))
+	summary+=("$(printf '%-28s %4d passed, %d failed, %d skipped' "$1" "$p" "$f" "$s")")
+}
+
+export PORTSTEER_VERSION=${PORTSTEER_VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-nogit)}
+
+if [ -x "$top/tools/tests/run.sh" ]; then
+	echo "# host: unit tests of the tools"
+	"$top/tools/tests/run.sh" | tee build/host-unit.log
+	record "host unit tests" build/host-unit.log 1 "${PIPESTATUS[0]}"
+fi
+
+if [ $host -eq 1 ]; then
+	kver=$(uname -r)
+	mkdir -p build
+	if ko=$(build_module "$kver"); then
+		echo "# host: kernel $kver"
+		# shellcheck disable=SC2086
+		PS_KO=$ko selftests/run_tests.sh $tests | tee "build/host-$kver.log"
+		record "host $kver" "build/host-$kver.log" 1 "${PIPESTATUS[0]}"
+	else
+		summary+=("host $kver: module build failed")
+		total_fail=$((total_fail + 1))
+	fi
+	set -- # no guests
+fi
+
+for k in "$@"; do
+	kver=$(resolve_kver "$k")
+	if [ -z "$kver" ]; then
+		echo "# kernel $k: not installed (make deps)"
+		summary+=("kernel $k: not installed")
+		total_fail=$((total_fail + 1))
+		continue
+	fi
+	if ! ko=$(build_module "$kver"); then
+		summary+=("kernel $kver: module build failed")
+		total_fail=$((total_fail + 1))
+		continue
+	fi
+	out=$top/build/$kver/vm
+	echo "# kernel $kver: booting a guest"
+	start=$(date +%s)
+	# shellcheck disable=SC2086
+	scripts/vm.sh --timeout "${PS_VM_TIMEOUT:-1500}" "$kver" "$out" \
+		env PS_KO="$ko" "$top/selftests/run_tests.sh" $tests
+	rc=$?
+	tr -d '\r' <"$out/output.log" | grep -v '^PORTSTEER-GUEST-EXIT' | tee "$out/ktap.log"
+	verdict=$(cat "$out/verdict" 2>/dev/null || echo "no verdict")
+	echo "# kernel $kver: guest $verdict, exit $rc, $(( $(date +%s) - start ))s"
+	guest_ok=1
+	if [ "$verdict" != ok ]; then
+		guest_ok=0
+		echo "# kernel $kver: guest FAILED ($verdict); its console log:"
+		tr -d '\r' <"$out/console.log" | tail -n 150 | sed 's/^/# console: /'
+	fi
+	record "kernel $kver" "$out/ktap.log" $guest_ok $rc
+done
+
+echo "# summary"
+for l in "${summary[@]}"; do
+	echo "#   $l"
+done
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+[ $total_fail -eq 0 ]

@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# checkpatch.pl --strict on each file given, and kernel-doc on the module's
+# sources; prints the findings and fails if there are any.
+set -uo pipefail
+
+tools=$("$(dirname "$0")"/kernel-tools.sh) || exit 1
+cp=$tools/scripts/checkpatch.pl
+kdoc=$(ls /usr/src/linux-kbuild-*/scripts/kernel-doc 2>/dev/null | sort -V | tail -n1)
+rc=0
+for f in "$@"; do
+	ignore=FILE_PATH_CHANGES
+	# The compat header exists to compare kernel versions.
+	[ "$f" = module/compat.h ] && ignore+=,LINUX_VERSION_CODE,CONSTANT_COMPARISON
+	out=$("$cp" --no-tree --strict --quiet --show-types \
+		--ignore "$ignore" \
+		-f "$f" 2>&1)
+	if [ -n "$out" ]; then
+		echo "$out"
+		rc=1
+	fi
+	case $f in
+	module/*|uapi/*)
+		if [ -n "$kdoc" ]; then
+			out=$(perl "$kdoc" -none -Wall "$f" 2>&1)
+			if [ -n "$out" ]; then
+				echo "$out"
+				rc=1
+			fi
+		fi
+		;;
+	esac
+done
+[ $rc -eq 0 ] && echo "style: $# files clean (checkpatch --strict, kernel-doc)"
+exit $rc

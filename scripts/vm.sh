@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot one qemu guest (TCG) on a Debian kernel with the host's userland and
+# run a command in it.
+#
+#   vm.sh [options] KVER OUTDIR COMMAND...
+#
+#   --root DIR      the root file system exported to the guest (default /)
+#   --timeout SEC   wall-clock limit of the whole guest run (default 900)
+#   --smp N         virtual CPUs (default 2)
+#   --mem MB        memory (default 2048)
+#   --append ARGS   more kernel command-line arguments
+#   --qemu ARGS     more qemu arguments
+#
+# The guest's root is ROOT, read-only over virtio-9p, with proc, sys, dev and
+# a tmpfs on /tmp and /run. COMMAND runs there as root, in the directory this
+# script was started from, with its output on the guest's second serial port
+# (OUTDIR/output.log). The kernel console is in OUTDIR/console.log.
+#
+# The guest is judged here, not by itself: the run fails if the guest did not
+# finish (panic, hang, timeout), if its console shows an oops, BUG, WARNING,
+# KASAN or lockdep report, or if the kernel is tainted W (warning) or D (died)
+# at the end. panic_on_warn turns a WARN into a panic, so nothing after a
+# warning can hide it. Exit status: the command's own, or 125 for a guest
+# failure; OUTDIR/verdict names what happened.
+set -euo pipefail
+
+root=/
+timeout=900
+smp=2
+mem=2048
+append=
+qemu_extra=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--root) root=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
+	--qemu) qemu_extra=$2; shift 2 ;;
+	--) shift; break ;;
+	-*) echo "vm.sh: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 3 ] || { echo "usage: vm.sh [options] KVER OUTDIR COMMAND..." >&2; exit 2; }
+kver=$1 out=$2
+shift 2
+
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${PORTSTEER_CACHE:-/var/cache/portsteer}
+kernel=$root/boot/vmlinuz-$kver
+[ -r "$kernel" ] || { echo "vm.sh: no kernel image $kernel" >&2; exit 2; }
+mkdir -p "$out" "$cache"
+out=$(cd "$out" && pwd)
+rm -f "$out"/console.log "$out"/output.log "$out"/verdict
+
+# The initramfs: busybox and the modules that mount the 9p root. Cached per
+# kernel and per version of the init script below.
+initrd=$cache/initrd-$kver-$(sha1sum "$0" | cut -c1-12).cpio.gz
+if [ ! -s "$initrd" ]; then
+	tmp=$(mktemp -d)
+	mkdir -p "$tmp"/{bin,dev,proc,sys,newroot,lib/modules}
+	cp /bin/busybox "$tmp/bin/busybox"
+	for m in 9p 9pnet_virtio virtio_pci; do
+		modprobe -d "$root" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+	done | awk '!seen[$0]++' >"$tmp/mods"
+	while read -r ko; do
+		dst=$tmp/lib/modules/$(basename "${ko%.xz}")
+		case $ko in
+		*.xz) xz -dc "$root$ko" >"$dst" ;;
+		*.zst) zstd -qdc "$root$ko" >"$dst" ;;
+		*) cp "$root$ko" "$dst" ;;
+		esac
+		echo "/lib/modules/$(basename "$dst")" >>"$tmp/modlist"
+	done <"$tmp/mods"
+	touch "$tmp/modlist"
+	cat >"$tmp/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+while read -r m; do insmod "$m" || echo "init: insmod $m failed"; done </modlist
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000 hostroot /newroot; then
+	echo "init: cannot mount the host root"; echo o >/proc/sysrq-trigger
+fi
+umount /proc /sys /dev
+mount -t proc proc /newroot/proc
+mount -t sysfs sys /newroot/sys
+mount -t devtmpfs dev /newroot/dev
+mount -t tmpfs tmp /newroot/tmp
+mount -t tmpfs run /newroot/run
+exec chroot /newroot /bin/sh -c "cd '$PSCWD' && exec '$PSHERE/vm-guest.sh'"
+INIT
+	chmod +x "$tmp/init"
+	(cd "$tmp" && find . -path ./mods -prune -o -print | cpio -o -H newc --quiet | gzip -1) >"$initrd.tmp"
+	mv "$initrd.tmp" "$initrd"
+	rm -rf "$tmp"
+fi
+
+# What the guest runs, through the read-only 9p root: the command line
+# is passed in a file next to the logs.
+printf '%q ' "$@" >"$out/command"
+
+cmdline="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
+cmdline+=" rdinit=/init PSCWD=$PWD PSHERE=$here PSOUT=$out $append"
+
+set +e
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
+	-accel tcg -cpu max -m "$mem" -smp "$smp" \
+	-nodefaults -display none -no-reboot \
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+	-fsdev "local,id=fs0,path=$root,security_model=none,readonly=on,multidevs=remap" \
+	-device virtio-9p-pci,fsdev=fs0,mount_tag=hostroot \
+	-serial "file:$out/console.log" -serial "file:$out/output.log" \
+	-device virtio-rng-pci \
+	$qemu_extra </dev/null >"$out/qemu.log" 2>&1
+qrc=$?
+set -e
+
+# The guest writes "PORTSTEER-GUEST-EXIT <rc> <taint>" last; without it the guest
+# died or hung.
+verdict=
+status=$(tr -d '\r' <"$out/output.log" 2>/dev/null | sed -n 's/^PORTSTEER-GUEST-EXIT //p' | tail -n1)
+splat=$(tr -d '\r' <"$out/console.log" 2>/dev/null | grep -E -m5 \
+	'Oops|BUG[: ]|WARNING:|Kernel panic|KASAN|UBSAN|possible (recursive|circular) locking|suspicious RCU usage|unreferenced object|Call Trace|general protection|soft lockup|hung_task|Slab cache still has objects' || true)
+if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+	verdict="guest timed out after ${timeout}s"
+elif [ -z "$status" ]; then
+	verdict="guest did not finish (qemu exit $qrc)"
+fi
+rc=0
+taint=0
+if [ -n "$status" ]; then
+	rc=${status%% *}
+	taint=${status##* }
+	# 512: W (warning), 128: D (died); E and O are set by any out-of-tree module.
+	if [ $((taint & 640)) -ne 0 ]; then
+		verdict="${verdict:+$verdict; }kernel tainted $taint (W or D)"
+	fi
+fi
+if [ -n "$splat" ]; then
+	verdict="${verdict:+$verdict; }kernel report in the console log"
+fi
+if [ -n "$verdict" ]; then
+	echo "$verdict" >"$out/verdict"
+	exit 125
+fi
+echo "ok" >"$out/verdict"
+exit "$rc"

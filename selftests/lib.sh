@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared helpers of portsteer's shell selftests: KTAP output, loading the
+# module under test, and watching the kernel log for reports.
+#
+# PS_KO names the portsteer.ko under test (set by run_tests.sh).
+
+ksft_skip=4
+_ktap_n=0
+_ktap_fail=0
+_ktap_pass=0
+_ktap_skip=0
+
+ktap_header() {		# ktap_header NUMBER_OF_TESTS
+	echo "TAP version 13"
+	echo "1..$1"
+}
+
+ktap_pass() {
+	_ktap_n=$((_ktap_n + 1)); _ktap_pass=$((_ktap_pass + 1))
+	echo "ok $_ktap_n $*"
+}
+
+ktap_fail() {
+	_ktap_n=$((_ktap_n + 1)); _ktap_fail=$((_ktap_fail + 1))
+	echo "not ok $_ktap_n $*"
+}
+
+ktap_skip() {		# ktap_skip NAME REASON
+	_ktap_n=$((_ktap_n + 1)); _ktap_skip=$((_ktap_skip + 1))
+	echo "ok $_ktap_n $1 # SKIP $2"
+}
+
+ktap_result() {		# ktap_result NAME COMMAND...: one test from a command's status
+	local name=$1
+	shift
+	if "$@"; then ktap_pass "$name"; else ktap_fail "$name"; fi
+}
+
+ktap_finish() {
+	echo "# Totals: pass:$_ktap_pass fail:$_ktap_fail xfail:0 xpass:0 skip:$_ktap_skip error:0"
+	[ "$_ktap_fail" -eq 0 ]
+	exit $?
+}
+
+diag() {
+	echo "# $*"
+}
+
+# Kernel log watching: remember where the log is, later look at what came after.
+kmsg_mark() {
+	_kmsg_mark=$(dmesg | wc -l)
+}
+
+# Prints and fails on any kernel report logged since kmsg_mark.
+kmsg_clean() {
+	local reports
+	reports=$(dmesg | tail -n +$((_kmsg_mark + 1)) | grep -E \
+		'Oops|BUG[: ]|WARNING:|KASAN|UBSAN|lockdep|suspicious RCU|unreferenced object|Call Trace|leak|still has objects' || true)
+	if [ -n "$reports" ]; then
+		echo "$reports" | sed 's/^/# kernel: /'
+		return 1
+	fi
+	return 0
+}
+
+# W (512) and D (128) taint bits; E and O come with any out-of-tree module.
+kernel_untainted() {
+	[ $(($(cat /proc/sys/kernel/tainted) & 640)) -eq 0 ]
+}
+
+ps_loaded() {
+	[ -d /sys/module/portsteer ]
+}
+
+# Load the module under test, with the modules it needs.
+ps_load() {
+	if [ -z "${PS_KO:-}" ] || [ ! -r "$PS_KO" ]; then
+		diag "PS_KO does not name a module: '${PS_KO:-}'"
+		return 1
+	fi
+	ps_loaded && return 0
+	insmod "$PS_KO" "$@"
+}
+
+ps_unload() {
+	ps_loaded || return 0
+	rmmod portsteer
+}
+
+# busywait TIMEOUT_MS COMMAND...: poll until COMMAND succeeds
+busywait() {
+	local timeout=$1 start now
+	shift
+	start=$(date +%s%3N)
+	while true; do
+		"$@" && return 0
+		now=$(date +%s%3N)
+		[ $((now - start)) -ge "$timeout" ] && return 1
+		sleep 0.05
+	done
+}

@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run portsteer's selftests, in a guest or on a host, as root, and print
+# KTAP: each test program's own KTAP indented by "# ", then its result.
+#
+#   PS_KO=/path/to/portsteer.ko run_tests.sh [TEST...]
+#
+# Without arguments, every test listed in selftests/tests.list runs in order.
+
+here=$(cd "$(dirname "$0")" && pwd)
+export PS_KO=${PS_KO:-$here/../portsteer.ko}
+export PS_SELFTESTS=$here
+export PATH=$here/../tools:$PATH
+
+if [ $# -gt 0 ]; then
+	tests=("$@")
+else
+	mapfile -t tests < <(grep -v -e '^#' -e '^$' "$here/tests.list")
+fi
+per_test_timeout=${PS_TEST_TIMEOUT:-600}
+
+echo "TAP version 13"
+echo "1..${#tests[@]}"
+n=0
+fail=0
+for t in "${tests[@]}"; do
+	n=$((n + 1))
+	echo "# selftests: portsteer: $t"
+	start=$(date +%s)
+	timeout -k 5 "$per_test_timeout" "$here/$t" 2>&1 | sed -u 's/^/# /'
+	rc=${PIPESTATUS[0]}
+	echo "# $t: exit $rc after $(( $(date +%s) - start ))s"
+	# Whatever a test leaves behind must not spill into the next one.
+	rmmod portsteer 2>/dev/null
+	case $rc in
+	0) echo "ok $n selftests: portsteer: $t" ;;
+	4) echo "ok $n selftests: portsteer: $t # SKIP" ;;
+	124) echo "not ok $n selftests: portsteer: $t # TIMEOUT ${per_test_timeout}s"; fail=1 ;;
+	*) echo "not ok $n selftests: portsteer: $t # exit=$rc"; fail=1 ;;
+	esac
+done
+exit $fail
