@@ -16,4 +16,36 @@
 #error "portsteer needs Linux 6.1 or newer"
 #endif
 
+#ifdef __KERNEL__
+#include <linux/netlink.h>
+
+/*
+ * 6.2 ("netlink: add support for formatted extack messages") gave struct
+ * netlink_ext_ack a buffer and NL_SET_ERR_MSG_FMT().
+ * Before it, extack holds only a pointer to a message that must outlive the
+ * handler, so formatted messages go to a small ring of static buffers: a
+ * message is overwritten only after as many newer ones, long after its ack
+ * was sent.
+ */
+#ifndef NL_SET_ERR_MSG_FMT
+#define PS_COMPAT_EXTACK_RING	32
+#define PS_COMPAT_EXTACK_LEN	80
+char *ps_compat_extack_buf(void);
+#define NL_SET_ERR_MSG_FMT(extack, fmt, args...) do {			\
+	struct netlink_ext_ack *__extack = (extack);			\
+	char *__buf;							\
+									\
+	if (__extack) {							\
+		__buf = ps_compat_extack_buf();				\
+		snprintf(__buf, PS_COMPAT_EXTACK_LEN, fmt, ##args);	\
+		__extack->_msg = __buf;					\
+	}								\
+} while (0)
+#define NL_SET_ERR_MSG_FMT_MOD(extack, fmt, args...)			\
+	NL_SET_ERR_MSG_FMT((extack), KBUILD_MODNAME ": " fmt, ##args)
+#define PS_COMPAT_EXTACK_RING_NEEDED 1
+#endif
+
+#endif /* __KERNEL__ */
+
 #endif /* _PORTSTEER_COMPAT_H */

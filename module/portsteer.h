@@ -3,31 +3,286 @@
  * portsteer: steer packets by L4 protocol and destination port into
  * per-service NFQUEUE queues. Internal definitions shared by the module's
  * compilation units.
+ *
+ * Writers (netlink) work on the configuration model of a namespace under
+ * its mutex and publish, after every change, an immutable lookup table with
+ * RCU. The packet path reads only that table and per-CPU counters.
  */
 #ifndef _PORTSTEER_H
 #define _PORTSTEER_H
 
+#include <linux/bits.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/netfilter.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/types.h>
 #include <linux/u64_stats_sync.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <linux/portsteer.h>
+
+#define PS_NPLANES	2		/* IPv4, IPv6 */
+#define PS_NPROTOS	5		/* TCP, UDP, UDP-Lite, SCTP, DCCP */
+#define PS_BLOCK_BITS	8
+#define PS_BLOCKS	BIT(PS_BLOCK_BITS)	/* blocks of ports per protocol */
+#define PS_BLOCK_PORTS	BIT(16 - PS_BLOCK_BITS)
+#define PS_LEAF		0x80000000U	/* a top entry that points to a leaf */
+#define PS_SVC_HASH_BITS 8
+
+/* Counters of a namespace, per CPU. */
+enum ps_counter {
+	PS_CNT_SEEN,
+	PS_CNT_MATCHED,
+	PS_CNT_UNMATCHED,
+	PS_CNT_NO_L4,
+	PS_CNT_MALFORMED,
+	PS_CNT_ICMP,
+	PS_CNT_MAX
+};
+
+struct ps_net_pcpu {
+	u64_stats_t cnt[PS_CNT_MAX];
+	struct u64_stats_sync syncp;
+};
+
+struct ps_svc_pcpu {
+	u64_stats_t packets;
+	u64_stats_t bytes;
+	struct u64_stats_sync syncp;
+};
+
+/**
+ * struct ps_service - a service of the configuration model
+ * @hnode: in the namespace's hash of names
+ * @list: in the namespace's list of services, ordered by name
+ * @name: the name, NUL-terminated
+ * @qbase: first NFQUEUE number
+ * @qcount: number of queues, 1..65536
+ * @balance: &enum portsteer_balance
+ * @bypass: accept instead of drop when no consumer is bound
+ * @nrules: number of rules that use the service
+ * @index: position in the lookup table being built (writers only)
+ * @stats: packets and bytes steered, per CPU
+ * @base_packets: @stats sums at the last reset
+ * @base_bytes: @stats sums at the last reset
+ * @rcu: frees the service, and @stats, after the table that used it is gone
+ */
+struct ps_service {
+	struct hlist_node hnode;
+	struct list_head list;
+	char name[PORTSTEER_SERVICE_NAME_MAX + 1];
+	u16 qbase;
+	u32 qcount;
+	u8 balance;
+	bool bypass;
+	u32 nrules;
+	u32 index;
+	struct ps_svc_pcpu __percpu *stats;
+	u64 base_packets;
+	u64 base_bytes;
+	struct rcu_head rcu;
+};
+
+/**
+ * struct ps_rule - a rule of the configuration model
+ * @lo: first destination port
+ * @hi: last destination port
+ * @proto: IPPROTO_* number
+ * @family: &enum portsteer_family, a bit mask of the planes it covers
+ * @svc: the service it steers to
+ */
+struct ps_rule {
+	u16 lo;
+	u16 hi;
+	u8 proto;
+	u8 family;
+	struct ps_service *svc;
+};
+
+/**
+ * struct ps_config - services and rules, as the writers see them
+ * @names: the services, hashed by name
+ * @services: the services, ordered by name
+ * @nservices: number of services
+ * @rules: the rules, ordered by protocol, first port and family
+ * @nrules: number of rules
+ * @rules_cap: allocated size of @rules (transactions only)
+ */
+struct ps_config {
+	struct hlist_head names[1 << PS_SVC_HASH_BITS];
+	struct list_head services;
+	u32 nservices;
+	struct ps_rule *rules;
+	u32 nrules;
+	u32 rules_cap;
+};
+
+/**
+ * struct ps_settings - settings of a namespace
+ * @hook: &enum portsteer_hook
+ * @priority: netfilter hook priority
+ * @defrag: hold references on IPv4 and IPv6 defragmentation
+ * @icmp_errors: steer ICMP errors with the flow they are about
+ * @seed: flow hash seed
+ */
+struct ps_settings {
+	u8 hook;
+	s32 priority;
+	bool defrag;
+	bool icmp_errors;
+	u32 seed;
+};
+
+/**
+ * struct ps_dp_service - what the packet path needs of a service
+ * @qbase: first queue
+ * @qcount: number of queues
+ * @verdict_flags: %NF_VERDICT_FLAG_QUEUE_BYPASS or 0
+ * @balance: &enum portsteer_balance
+ * @stats: the service's counters
+ */
+struct ps_dp_service {
+	u16 qbase;
+	u32 qcount;
+	u32 verdict_flags;
+	u8 balance;
+	struct ps_svc_pcpu __percpu *stats;
+};
+
+/**
+ * struct ps_table - the immutable lookup table of a namespace
+ * @rcu: frees the table after the readers are gone
+ * @bytes: size of the allocation
+ * @seed: flow hash seed
+ * @icmp_errors: follow ICMP errors
+ * @nservices: entries of @svc
+ * @leaves: blocks of %PS_BLOCK_PORTS entries; an entry is 0 (no service) or
+ *	a service's index in @svc plus one
+ * @top: per plane and protocol, %PS_BLOCKS entries, or NULL when no rule
+ *	exists for them; an entry is %PS_LEAF | leaf number, or an entry as
+ *	in @leaves for a block one service covers whole
+ * @svc: the services
+ *
+ * A lookup is at most three dependent loads: top entry, leaf entry, service.
+ */
+struct ps_table {
+	struct rcu_head rcu;
+	size_t bytes;
+	u32 seed;
+	bool icmp_errors;
+	u32 nservices;
+	u16 (*leaves)[PS_BLOCK_PORTS];
+	const u32 *top[PS_NPLANES][PS_NPROTOS];
+	struct ps_dp_service svc[];
+};
+
+/**
+ * struct ps_hook - one registration of the netfilter hooks
+ * @ops: the hook, registered for NFPROTO_INET
+ * @pn: the namespace
+ * @rcu: frees the registration after the last packet left it
+ */
+struct ps_hook {
+	struct nf_hook_ops ops;
+	struct ps_net *pn;
+	struct rcu_head rcu;
+};
+
+/**
+ * struct ps_txn - a replace transaction being built
+ * @portid: the netlink socket that owns it
+ * @cfg: the staged services and rules
+ * @settings: the staged settings
+ * @settings_set: which of @settings were given (PS_SET_* bits)
+ * @bytes: memory taken so far, for the limits
+ */
+struct ps_txn {
+	u32 portid;
+	struct ps_config cfg;
+	struct ps_settings settings;
+	u32 settings_set;
+	size_t bytes;
+};
+
+#define PS_SET_HOOK		BIT(0)
+#define PS_SET_PRIORITY		BIT(1)
+#define PS_SET_DEFRAG		BIT(2)
+#define PS_SET_ICMP		BIT(3)
+#define PS_SET_SEED		BIT(4)
 
 /**
  * struct ps_net - the per network namespace state of portsteer
  * @net: the namespace this state belongs to
  * @lock: serializes every writer of the configuration of this namespace
+ * @cfg: the configuration model
+ * @settings: the settings
+ * @generation: bumped on every change of the configuration or settings
+ * @max_services: limit on services
+ * @max_rules: limit on rules
+ * @table: the lookup table the packet path uses
+ * @hook: the registered hooks, NULL when the namespace has no rule
+ * @hook_active: the registration the packet path obeys (see ps_hook_fn())
+ * @defrag_on: references held on nf_defrag_ipv4 and nf_defrag_ipv6
+ * @txn: the open replace transaction, if any
+ * @stats: the namespace's counters
+ * @stats_base: @stats sums at the last reset
  */
 struct ps_net {
 	struct net *net;
 	struct mutex lock; /* serializes the writers of the configuration */
+	struct ps_config cfg;
+	struct ps_settings settings;
+	u32 generation;
+	u32 max_services;
+	u32 max_rules;
+	struct ps_table __rcu *table;
+	struct ps_hook *hook;
+	struct ps_hook __rcu *hook_active;
+	bool defrag_on;
+	struct ps_txn *txn;
+	struct ps_net_pcpu __percpu *stats;
+	u64 stats_base[PS_CNT_MAX];
 };
 
 extern unsigned int ps_net_id;
+extern unsigned int ps_max_services;
+extern unsigned int ps_max_rules;
 
 static inline struct ps_net *ps_pernet(const struct net *net)
 {
 	return net_generic(net, ps_net_id);
 }
+
+/* config.c */
+void ps_config_init(struct ps_config *cfg);
+void ps_config_free(struct ps_config *cfg);
+void ps_config_move(struct ps_config *dst, struct ps_config *src);
+struct ps_service *ps_service_find(const struct ps_config *cfg, const char *name);
+struct ps_service *ps_service_alloc(const char *name);
+void ps_service_free_rcu(struct ps_service *svc);
+void ps_config_add_service(struct ps_config *cfg, struct ps_service *svc);
+void ps_config_unlink_service(struct ps_config *cfg, struct ps_service *svc);
+int ps_proto_index(u8 proto);
+int ps_rules_check(const struct ps_rule *rules, u32 n, u32 *first, u32 *second);
+void ps_rules_sort(struct ps_rule *rules, u32 n);
+const char *ps_proto_name(u8 proto);
+const char *ps_family_name(u8 family);
+int ps_commit(struct ps_net *pn, const struct list_head *services,
+	      u32 nservices, const struct ps_rule *rules, u32 nrules,
+	      const struct ps_settings *s, struct netlink_ext_ack *extack);
+void ps_svc_stats_read(const struct ps_service *svc, u64 *packets, u64 *bytes);
+void ps_net_stats_read(const struct ps_net *pn, u64 *cnt);
+void ps_net_clear(struct ps_net *pn);
+
+/* hook.c */
+unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,
+			const struct nf_hook_state *state);
+
+/* netlink.c */
+int ps_genl_init(void);
+void ps_genl_exit(void);
+void ps_txn_free(struct ps_txn *txn);
 
 #endif /* _PORTSTEER_H */

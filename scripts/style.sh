@@ -11,8 +11,16 @@ kdoc=$(ls /usr/src/linux-kbuild-*/scripts/kernel-doc 2>/dev/null | sort -V | tai
 rc=0
 for f in "$@"; do
 	ignore=FILE_PATH_CHANGES
+	case $f in
 	# The compat header exists to compare kernel versions.
-	[ "$f" = module/compat.h ] && ignore+=,LINUX_VERSION_CODE,CONSTANT_COMPARISON
+	module/compat.h) ignore+=,LINUX_VERSION_CODE,CONSTANT_COMPARISON ;;
+	# BIT() is not part of the uapi.
+	uapi/*) ignore+=,BIT_MACRO ;;
+	# Userspace has no BIT(), __printf() or ARRAY_SIZE() of the kernel's,
+	# and sig_atomic_t flags are volatile by definition.
+	tools/*|selftests/*)
+		ignore+=,BIT_MACRO,PREFER_DEFINED_ATTRIBUTE_MACRO,ARRAY_SIZE,VOLATILE,PREFER_KERNEL_TYPES,NEW_TYPEDEFS,SPLIT_STRING,PREFER_FALLTHROUGH ;;
+	esac
 	out=$("$cp" --no-tree --strict --quiet --show-types \
 		--ignore "$ignore" \
 		-f "$f" 2>&1)

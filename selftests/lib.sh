@@ -80,6 +80,8 @@ ps_load() {
 		return 1
 	fi
 	ps_loaded && return 0
+	# What modprobe would load first: portsteer uses the defrag modules.
+	modprobe -a nf_defrag_ipv4 nf_defrag_ipv6 || return 1
 	insmod "$PS_KO" "$@"
 }
 

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * portsteer: the packet path.
+ *
+ * One hook, registered for NFPROTO_INET (IPv4 and IPv6) at the namespace's
+ * hook and priority, finds the transport header, reads the destination
+ * port, looks it up in the namespace's table and returns the NF_QUEUE
+ * verdict of the service's queue, or NF_ACCEPT. Lock-free (RCU) and
+ * allocation-free; counters are per CPU.
+ */
+
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/jhash.h>
+#include <linux/netfilter.h>
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "portsteer.h"
+
+/* What the parser made of a packet. */
+enum ps_parse {
+	PS_PKT_PORTS,		/* a transport header with ports */
+	PS_PKT_OTHER,		/* a protocol portsteer does not steer */
+	PS_PKT_NO_L4,		/* a non-first fragment */
+	PS_PKT_MALFORMED,	/* truncated or inconsistent */
+	PS_PKT_ICMP_ERROR,	/* an ICMP error, to follow */
+};
+
+/**
+ * struct ps_flow - the 5-tuple of a packet
+ * @addr: source, then destination address (IPv4 in the first word of each)
+ * @sport: source port
+ * @dport: destination port
+ * @proto: IPPROTO_* number
+ * @thoff: offset of the transport header in the skb
+ */
+struct ps_flow {
+	__be32 addr[2][4];
+	__be16 sport;
+	__be16 dport;
+	u8 proto;
+	unsigned int thoff;
+};
+
+/* The smallest transport header we accept for each protocol we steer. */
+static unsigned int ps_l4_min_len(u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return sizeof(struct tcphdr);
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+		return sizeof(struct udphdr);
+	case IPPROTO_SCTP:
+		return 12;		/* common header */
+	case IPPROTO_DCCP:
+		return 12;		/* generic header, short sequence numbers */
+	}
+	return 0;
+}
+
+/* The first bytes of the transport header that an ICMP error quotes. */
+#define PS_ICMP_QUOTED_L4	8
+
+/*
+ * Read the ports of the transport header at @f->thoff, checking that the
+ * whole minimal header of @f->proto is in the packet and consistent; of a
+ * packet quoted by an ICMP error (@end == 0), only the bytes always quoted.
+ */
+static enum ps_parse ps_parse_l4(const struct sk_buff *skb, struct ps_flow *f,
+				 unsigned int end)
+{
+	unsigned int min = ps_l4_min_len(f->proto);
+	bool quoted = !end;
+	union {
+		struct tcphdr tcp;
+		struct udphdr udp;
+		__be16 ports[6];
+	} buf;
+	const void *h;
+
+	if (!min)
+		return PS_PKT_OTHER;
+	if (quoted) {
+		min = PS_ICMP_QUOTED_L4;
+		end = skb->len;
+	}
+	if (f->thoff + min > end)
+		return PS_PKT_MALFORMED;
+	h = skb_header_pointer(skb, f->thoff, min, &buf);
+	if (!h)
+		return PS_PKT_MALFORMED;
+	if (quoted) {
+		/* Only the first 8 bytes are sure to be there. */
+	} else if (f->proto == IPPROTO_TCP) {
+		const struct tcphdr *th = h;
+
+		if (th->doff < sizeof(struct tcphdr) / 4 ||
+		    f->thoff + th->doff * 4 > end)
+			return PS_PKT_MALFORMED;
+	} else if (f->proto == IPPROTO_UDP) {
+		const struct udphdr *uh = h;
+		unsigned int len = ntohs(uh->len);
+
+		if (len < sizeof(*uh) || f->thoff + len > end)
+			return PS_PKT_MALFORMED;
+	}
+	f->sport = ((const __be16 *)h)[0];
+	f->dport = ((const __be16 *)h)[1];
+	return PS_PKT_PORTS;
+}
+
+static bool ps_icmp_is_error(u8 type)
+{
+	return type == ICMP_DEST_UNREACH || type == ICMP_TIME_EXCEEDED ||
+	       type == ICMP_PARAMETERPROB;
+}
+
+static bool ps_icmpv6_is_error(u8 type)
+{
+	return type == ICMPV6_DEST_UNREACH || type == ICMPV6_PKT_TOOBIG ||
+	       type == ICMPV6_TIME_EXCEED || type == ICMPV6_PARAMPROB;
+}
+
+/*
+ * Parse an IPv4 header at @nhoff. @outer: the packet itself (ICMP errors
+ * are recognised); otherwise the packet an ICMP error quotes, which may be
+ * cut short after its first 8 transport bytes.
+ */
+static enum ps_parse ps_parse_ipv4(const struct sk_buff *skb,
+				   unsigned int nhoff, struct ps_flow *f,
+				   bool outer)
+{
+	struct iphdr _iph;
+	const struct iphdr *iph;
+	unsigned int end, len;
+
+	iph = skb_header_pointer(skb, nhoff, sizeof(_iph), &_iph);
+	if (!iph || iph->version != 4 || iph->ihl < 5)
+		return PS_PKT_MALFORMED;
+	len = ntohs(iph->tot_len);
+	if (len < iph->ihl * 4)
+		return PS_PKT_MALFORMED;
+	if (outer) {
+		if (nhoff + len > skb->len)
+			return PS_PKT_MALFORMED;
+		end = nhoff + len;
+	} else {
+		end = 0;
+	}
+	if (iph->frag_off & htons(IP_OFFSET))
+		return PS_PKT_NO_L4;
+	f->addr[0][0] = iph->saddr;
+	f->addr[1][0] = iph->daddr;
+	f->proto = iph->protocol;
+	f->thoff = nhoff + iph->ihl * 4;
+	if (outer && f->proto == IPPROTO_ICMP) {
+		struct icmphdr _ih;
+		const struct icmphdr *ih;
+
+		ih = skb_header_pointer(skb, f->thoff, sizeof(_ih), &_ih);
+		if (ih && ps_icmp_is_error(ih->type))
+			return PS_PKT_ICMP_ERROR;
+		return PS_PKT_OTHER;
+	}
+	return ps_parse_l4(skb, f, end);
+}
+
+static enum ps_parse ps_parse_ipv6(const struct sk_buff *skb,
+				   unsigned int nhoff, struct ps_flow *f,
+				   bool outer)
+{
+	struct ipv6hdr _ip6h;
+	const struct ipv6hdr *ip6h;
+	unsigned int thoff = nhoff, end;
+	unsigned short fragoff = 0;
+	int proto;
+
+	ip6h = skb_header_pointer(skb, nhoff, sizeof(_ip6h), &_ip6h);
+	if (!ip6h || ip6h->version != 6)
+		return PS_PKT_MALFORMED;
+	end = outer ? nhoff + sizeof(*ip6h) + ntohs(ip6h->payload_len) : 0;
+	if (end > skb->len)
+		return PS_PKT_MALFORMED;
+	memcpy(f->addr[0], &ip6h->saddr, sizeof(f->addr[0]));
+	memcpy(f->addr[1], &ip6h->daddr, sizeof(f->addr[1]));
+
+	/*
+	 * ipv6_find_hdr() works from the skb's network header; the header an
+	 * ICMPv6 error quotes is walked by hand, as it is not one.
+	 */
+	if (outer) {
+		proto = ipv6_find_hdr(skb, &thoff, -1, &fragoff, NULL);
+	} else {
+		u8 nexthdr = ip6h->nexthdr;
+		__be16 frag_off;
+		int off;
+
+		off = ipv6_skip_exthdr(skb, nhoff + sizeof(*ip6h), &nexthdr,
+				       &frag_off);
+		if (off < 0)
+			return PS_PKT_MALFORMED;
+		proto = nexthdr;
+		thoff = off;
+		fragoff = ntohs(frag_off) & ~0x7;
+	}
+	if (proto < 0)
+		return proto == -ENOENT ? PS_PKT_NO_L4 : PS_PKT_MALFORMED;
+	if (fragoff)
+		return PS_PKT_NO_L4;
+	if (proto == NEXTHDR_NONE)
+		return PS_PKT_NO_L4;
+	f->proto = proto;
+	f->thoff = thoff;
+	if (outer && proto == IPPROTO_ICMPV6) {
+		struct icmp6hdr _ih;
+		const struct icmp6hdr *ih;
+
+		ih = skb_header_pointer(skb, thoff, sizeof(_ih), &_ih);
+		if (ih && ps_icmpv6_is_error(ih->icmp6_type))
+			return PS_PKT_ICMP_ERROR;
+		return PS_PKT_OTHER;
+	}
+	return ps_parse_l4(skb, f, end);
+}
+
+static const struct ps_dp_service *ps_lookup(const struct ps_table *t,
+					     int plane, u8 proto, __be16 port)
+{
+	int pi = ps_proto_index(proto);
+	unsigned int p = ntohs(port);
+	const u32 *top;
+	u32 e;
+
+	if (pi < 0)
+		return NULL;
+	top = t->top[plane][pi];
+	if (!top)
+		return NULL;
+	e = top[p >> (16 - PS_BLOCK_BITS)];
+	if (e & PS_LEAF)
+		e = t->leaves[e & ~PS_LEAF][p % PS_BLOCK_PORTS];
+	return e ? &t->svc[e - 1] : NULL;
+}
+
+static u32 ps_flow_hash(const struct ps_flow *f, bool v6, u32 seed)
+{
+	u32 ports = (u32)ntohs(f->sport) << 16 | ntohs(f->dport);
+
+	if (!v6)
+		return jhash_3words((__force u32)f->addr[0][0],
+				    (__force u32)f->addr[1][0], ports,
+				    seed ^ f->proto);
+	return jhash_3words(jhash2((__force const u32 *)f->addr, 8, seed),
+			    ports, f->proto, seed);
+}
+
+static u16 ps_queue(const struct ps_dp_service *svc, const struct ps_flow *f,
+		    bool v6, u32 seed)
+{
+	if (svc->qcount == 1)
+		return svc->qbase;
+	if (svc->balance == PORTSTEER_BALANCE_CPU)
+		return svc->qbase + raw_smp_processor_id() % svc->qcount;
+	return svc->qbase + reciprocal_scale(ps_flow_hash(f, v6, seed),
+					     svc->qcount);
+}
+
+/* The flow of an ICMP error's quoted packet, reversed. */
+static void ps_flow_reverse(struct ps_flow *f)
+{
+	__be32 a[4];
+	__be16 p;
+
+	memcpy(a, f->addr[0], sizeof(a));
+	memcpy(f->addr[0], f->addr[1], sizeof(a));
+	memcpy(f->addr[1], a, sizeof(a));
+	p = f->sport;
+	f->sport = f->dport;
+	f->dport = p;
+}
+
+/*
+ * Follow an ICMP error: the packet it quotes was on its way to a service
+ * (its destination port matches: hash it as it is) or was sent by a local
+ * service (its source port matches: hash it reversed, as the service's
+ * incoming packets are).
+ */
+static enum ps_parse ps_follow_icmp(const struct sk_buff *skb,
+				    const struct ps_table *t, bool v6,
+				    struct ps_flow *f,
+				    const struct ps_dp_service **svc)
+{
+	unsigned int inner = f->thoff + (v6 ? sizeof(struct icmp6hdr)
+					     : sizeof(struct icmphdr));
+	enum ps_parse r;
+	int plane = v6;
+
+	memset(f, 0, sizeof(*f));
+	r = v6 ? ps_parse_ipv6(skb, inner, f, false)
+	       : ps_parse_ipv4(skb, inner, f, false);
+	if (r != PS_PKT_PORTS)
+		return r;
+	*svc = ps_lookup(t, plane, f->proto, f->dport);
+	if (!*svc) {
+		*svc = ps_lookup(t, plane, f->proto, f->sport);
+		if (*svc)
+			ps_flow_reverse(f);
+	}
+	return r;
+}
+
+static void ps_count(struct ps_net *pn, enum ps_counter c)
+{
+	struct ps_net_pcpu *s = this_cpu_ptr(pn->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->cnt[PS_CNT_SEEN]);
+	u64_stats_inc(&s->cnt[c]);
+	if (c == PS_CNT_ICMP)
+		u64_stats_inc(&s->cnt[PS_CNT_MATCHED]);
+	u64_stats_update_end(&s->syncp);
+}
+
+/**
+ * ps_hook_fn() - classify a packet and steer it to its service's queue
+ * @priv: the &struct ps_hook this hook was registered with
+ * @skb: the packet
+ * @state: the hook's state
+ *
+ * Return: NF_QUEUE_NR() of the service's queue (with the bypass flag when
+ * the service has it) for a matched packet, NF_ACCEPT for anything else.
+ */
+unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,
+			const struct nf_hook_state *state)
+{
+	const struct ps_hook *h = priv;
+	struct ps_net *pn = h->pn;
+	const struct ps_dp_service *svc = NULL;
+	const struct ps_table *t;
+	struct ps_svc_pcpu *ss;
+	bool v6, icmp = false;
+	struct ps_flow f;
+	enum ps_parse r;
+
+	/* A registration being replaced stands aside for the new one. */
+	if (unlikely(rcu_access_pointer(pn->hook_active) != h))
+		return NF_ACCEPT;
+	t = rcu_dereference(pn->table);
+	if (unlikely(!t))
+		return NF_ACCEPT;
+
+	v6 = state->pf == NFPROTO_IPV6;
+	r = v6 ? ps_parse_ipv6(skb, skb_network_offset(skb), &f, true)
+	       : ps_parse_ipv4(skb, skb_network_offset(skb), &f, true);
+	switch (r) {
+	case PS_PKT_PORTS:
+		svc = ps_lookup(t, v6, f.proto, f.dport);
+		break;
+	case PS_PKT_ICMP_ERROR:
+		if (!t->icmp_errors) {
+			r = PS_PKT_OTHER;
+			break;
+		}
+		icmp = true;
+		r = ps_follow_icmp(skb, t, v6, &f, &svc);
+		break;
+	default:
+		break;
+	}
+
+	if (!svc) {
+		ps_count(pn, r == PS_PKT_MALFORMED ? PS_CNT_MALFORMED :
+			     r == PS_PKT_NO_L4 ? PS_CNT_NO_L4 : PS_CNT_UNMATCHED);
+		return NF_ACCEPT;
+	}
+
+	ps_count(pn, icmp ? PS_CNT_ICMP : PS_CNT_MATCHED);
+	ss = this_cpu_ptr(svc->stats);
+	u64_stats_update_begin(&ss->syncp);
+	u64_stats_inc(&ss->packets);
+	u64_stats_add(&ss->bytes, skb->len);
+	u64_stats_update_end(&ss->syncp);
+	return NF_QUEUE_NR(ps_queue(svc, &f, v6, t->seed)) | svc->verdict_flags;
+}
