@@ -72,9 +72,10 @@ static unsigned int ps_l4_min_len(u8 proto)
  * Read the ports of the transport header at @f->thoff, checking that the
  * whole minimal header of @f->proto is in the packet and consistent; of a
  * packet quoted by an ICMP error (@end == 0), only the bytes always quoted.
+ * The UDP length of a first fragment (@frag) covers the whole datagram.
  */
 static enum ps_parse ps_parse_l4(const struct sk_buff *skb, struct ps_flow *f,
-				 unsigned int end)
+				 unsigned int end, bool frag)
 {
 	unsigned int min = ps_l4_min_len(f->proto);
 	bool quoted = !end;
@@ -104,7 +105,7 @@ static enum ps_parse ps_parse_l4(const struct sk_buff *skb, struct ps_flow *f,
 		if (th->doff < sizeof(struct tcphdr) / 4 ||
 		    f->thoff + th->doff * 4 > end)
 			return PS_PKT_MALFORMED;
-	} else if (f->proto == IPPROTO_UDP) {
+	} else if (f->proto == IPPROTO_UDP && !frag) {
 		const struct udphdr *uh = h;
 		unsigned int len = ntohs(uh->len);
 
@@ -140,6 +141,7 @@ static enum ps_parse ps_parse_ipv4(const struct sk_buff *skb,
 	struct iphdr _iph;
 	const struct iphdr *iph;
 	unsigned int end, len;
+	bool frag;
 
 	iph = skb_header_pointer(skb, nhoff, sizeof(_iph), &_iph);
 	if (!iph || iph->version != 4 || iph->ihl < 5)
@@ -156,6 +158,7 @@ static enum ps_parse ps_parse_ipv4(const struct sk_buff *skb,
 	}
 	if (iph->frag_off & htons(IP_OFFSET))
 		return PS_PKT_NO_L4;
+	frag = iph->frag_off & htons(IP_MF);
 	f->addr[0][0] = iph->saddr;
 	f->addr[1][0] = iph->daddr;
 	f->proto = iph->protocol;
@@ -169,7 +172,7 @@ static enum ps_parse ps_parse_ipv4(const struct sk_buff *skb,
 			return PS_PKT_ICMP_ERROR;
 		return PS_PKT_OTHER;
 	}
-	return ps_parse_l4(skb, f, end);
+	return ps_parse_l4(skb, f, end, frag);
 }
 
 static enum ps_parse ps_parse_ipv6(const struct sk_buff *skb,
@@ -180,7 +183,7 @@ static enum ps_parse ps_parse_ipv6(const struct sk_buff *skb,
 	const struct ipv6hdr *ip6h;
 	unsigned int thoff = nhoff, end;
 	unsigned short fragoff = 0;
-	int proto;
+	int proto, flags = 0;
 
 	ip6h = skb_header_pointer(skb, nhoff, sizeof(_ip6h), &_ip6h);
 	if (!ip6h || ip6h->version != 6)
@@ -196,7 +199,7 @@ static enum ps_parse ps_parse_ipv6(const struct sk_buff *skb,
 	 * ICMPv6 error quotes is walked by hand, as it is not one.
 	 */
 	if (outer) {
-		proto = ipv6_find_hdr(skb, &thoff, -1, &fragoff, NULL);
+		proto = ipv6_find_hdr(skb, &thoff, -1, &fragoff, &flags);
 	} else {
 		u8 nexthdr = ip6h->nexthdr;
 		__be16 frag_off;
@@ -209,6 +212,8 @@ static enum ps_parse ps_parse_ipv6(const struct sk_buff *skb,
 		proto = nexthdr;
 		thoff = off;
 		fragoff = ntohs(frag_off) & ~0x7;
+		if (frag_off)
+			flags |= IP6_FH_F_FRAG;
 	}
 	if (proto < 0)
 		return proto == -ENOENT ? PS_PKT_NO_L4 : PS_PKT_MALFORMED;
@@ -227,7 +232,7 @@ static enum ps_parse ps_parse_ipv6(const struct sk_buff *skb,
 			return PS_PKT_ICMP_ERROR;
 		return PS_PKT_OTHER;
 	}
-	return ps_parse_l4(skb, f, end);
+	return ps_parse_l4(skb, f, end, flags & IP6_FH_F_FRAG);
 }
 
 static const struct ps_dp_service *ps_lookup(const struct ps_table *t,

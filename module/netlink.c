@@ -10,7 +10,6 @@
 
 #include <linux/bitmap.h>
 #include <linux/bsearch.h>
-#include <linux/ctype.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netlink.h>
 #include <linux/slab.h>
@@ -42,6 +41,12 @@ static const struct nla_policy ps_service_policy[PORTSTEER_SERVICE_A_MAX + 1] = 
 	[PORTSTEER_SERVICE_A_BYPASS]	  = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
+/* Commands that only name a service. */
+static const struct nla_policy ps_service_name_policy[PORTSTEER_SERVICE_A_MAX + 1] = {
+	[PORTSTEER_SERVICE_A_NAME] = { .type = NLA_NUL_STRING,
+				       .len = PORTSTEER_SERVICE_NAME_MAX },
+};
+
 static const struct nla_policy ps_rule_policy[PORTSTEER_RULE_A_MAX + 1] = {
 	[PORTSTEER_RULE_A_FAMILY]   = NLA_POLICY_RANGE(NLA_U8, PORTSTEER_FAMILY_IPV4,
 						       PORTSTEER_FAMILY_INET),
@@ -69,8 +74,12 @@ static const struct nla_policy ps_service_cmd_policy[PORTSTEER_A_MAX + 1] = {
 	[PORTSTEER_A_SERVICE] = NLA_POLICY_NESTED(ps_service_policy),
 };
 
+static const struct nla_policy ps_service_get_policy[PORTSTEER_A_MAX + 1] = {
+	[PORTSTEER_A_SERVICE] = NLA_POLICY_NESTED(ps_service_name_policy),
+};
+
 static const struct nla_policy ps_service_del_policy[PORTSTEER_A_MAX + 1] = {
-	[PORTSTEER_A_SERVICE] = NLA_POLICY_NESTED(ps_service_policy),
+	[PORTSTEER_A_SERVICE] = NLA_POLICY_NESTED(ps_service_name_policy),
 	[PORTSTEER_A_FLAGS]   = NLA_POLICY_MASK(NLA_U32, PORTSTEER_F_WITH_RULES),
 };
 
@@ -119,8 +128,11 @@ static int ps_name_check(const struct nlattr *attr, struct netlink_ext_ack *exta
 		return -EINVAL;
 	}
 	for (i = 0; i < len; i++) {
-		if (!isalnum(name[i]) && name[i] != '_' && name[i] != '.' &&
-		    name[i] != '-') {
+		char c = name[i];
+
+		/* Not isalnum(): the kernel's counts Latin-1 letters. */
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') &&
+		    !(c >= '0' && c <= '9') && c != '_' && c != '.' && c != '-') {
 			NL_SET_ERR_MSG_ATTR(extack, attr,
 					    "service name may contain only letters, digits, '_', '.' and '-'");
 			return -EINVAL;
@@ -487,7 +499,9 @@ static struct ps_service *ps_service_lookup(struct ps_net *pn,
 		return ERR_PTR(-EINVAL);
 	}
 	err = nla_parse_nested(tb, PORTSTEER_SERVICE_A_MAX, nest,
-			       ps_service_policy, info->extack);
+			       info->genlhdr->cmd == PORTSTEER_CMD_SERVICE_SET ?
+			       ps_service_policy : ps_service_name_policy,
+			       info->extack);
 	if (err)
 		return ERR_PTR(err);
 	if (ps_missing(info->extack, nest, tb, PORTSTEER_SERVICE_A_NAME,
@@ -668,6 +682,16 @@ static void *ps_dump_hdr(struct sk_buff *skb, struct netlink_callback *cb,
 	return hdr;
 }
 
+/* The dump takes no attributes; the request of a get names one service. */
+static int ps_service_dump_start(struct netlink_callback *cb)
+{
+	if (nlmsg_attrlen(cb->nlh, GENL_HDRLEN) > 0) {
+		NL_SET_ERR_MSG(cb->extack, "the service dump takes no attributes");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int ps_service_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct ps_net *pn = ps_pernet(sock_net(skb->sk));
@@ -744,28 +768,43 @@ static bool ps_rule_same(const struct ps_rule *a, const struct ps_rule *b)
 	       a->family == b->family;
 }
 
-/*
- * Report an overlap between @a and @b; @is_new tells whether a rule is one
- * of the request's, so the message can name the rule already there.
- */
-static void ps_overlap_msg(struct netlink_ext_ack *extack,
-			   const struct ps_rule *a, const struct ps_rule *b,
-			   bool a_new, bool b_new)
+/* The nest of the request that holds rule @r, for the error offset. */
+static const struct nlattr *ps_rule_attr(struct ps_net *pn,
+					 struct genl_info *info,
+					 const struct ps_rule *r)
 {
-	char sa[48], sb[48];
+	const struct nlattr *attr;
+	struct ps_rule x;
+	int rem;
 
-	ps_rule_str(sa, sizeof(sa), a);
-	ps_rule_str(sb, sizeof(sb), b);
-	if (a_new && b_new)
-		NL_SET_ERR_MSG_FMT(extack, "rules '%s' and '%s' overlap", sa, sb);
-	else if (a_new)
-		NL_SET_ERR_MSG_FMT(extack,
-				   "rule '%s' overlaps rule '%s' of service '%s'",
-				   sa, sb, b->svc->name);
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
+		if (nla_type(attr) == PORTSTEER_A_RULE &&
+		    !ps_rule_parse(&pn->cfg, attr, &x, false, NULL) &&
+		    ps_rule_same(&x, r))
+			return attr;
+	return NULL;
+}
+
+/*
+ * Report that the request's rule @mine overlaps @other: already there
+ * (@other_new false, named with its service), or another rule of the
+ * request. Messages stay within the 80 characters extack holds; the
+ * offending rule of the request is pointed at by the error offset.
+ */
+static void ps_overlap_msg(struct ps_net *pn, struct genl_info *info,
+			   const struct ps_rule *mine,
+			   const struct ps_rule *other, bool other_new)
+{
+	char so[32];
+
+	ps_rule_str(so, sizeof(so), other);
+	if (other_new)
+		NL_SET_ERR_MSG_FMT(info->extack,
+				   "overlaps %s of the same request", so);
 	else
-		NL_SET_ERR_MSG_FMT(extack,
-				   "rule '%s' overlaps rule '%s' of service '%s'",
-				   sb, sa, a->svc->name);
+		NL_SET_ERR_MSG_FMT(info->extack, "overlaps %s of '%s'", so,
+				   other->svc->name);
+	NL_SET_BAD_ATTR(info->extack, ps_rule_attr(pn, info, mine));
 }
 
 static bool ps_rule_in(const struct ps_rule *r, const struct ps_rule *set, u32 n)
@@ -798,7 +837,7 @@ static int ps_rule_new(struct sk_buff *skb, struct genl_info *info)
 	/* Overlaps within the request first, so the message is right. */
 	ps_rules_sort(add, nadd);
 	if (ps_rules_check(add, nadd, &a, &b)) {
-		ps_overlap_msg(info->extack, &add[a], &add[b], true, true);
+		ps_overlap_msg(pn, info, &add[b], &add[a], true);
 		err = -EEXIST;
 		goto out_free;
 	}
@@ -817,7 +856,10 @@ static int ps_rule_new(struct sk_buff *skb, struct genl_info *info)
 
 		if (a_new && b_new)	/* the same rule again */
 			a_new = false;
-		ps_overlap_msg(info->extack, &rules[a], &rules[b], a_new, b_new);
+		if (a_new)
+			ps_overlap_msg(pn, info, &rules[a], &rules[b], false);
+		else
+			ps_overlap_msg(pn, info, &rules[b], &rules[a], false);
 		err = -EEXIST;
 		goto out_free;
 	}
@@ -1220,9 +1262,30 @@ static void ps_txn_swap_stats(struct ps_net *pn, struct ps_txn *txn)
 	}
 }
 
+/* The settings now in force, with those a transaction gave (@set) over them. */
+static struct ps_settings ps_settings_merge(const struct ps_settings *cur,
+					    const struct ps_settings *txn,
+					    u32 set)
+{
+	struct ps_settings s = *cur;
+
+	if (set & PS_SET_HOOK)
+		s.hook = txn->hook;
+	if (set & PS_SET_PRIORITY)
+		s.priority = txn->priority;
+	if (set & PS_SET_DEFRAG)
+		s.defrag = txn->defrag;
+	if (set & PS_SET_ICMP)
+		s.icmp_errors = txn->icmp_errors;
+	if (set & PS_SET_SEED)
+		s.seed = txn->seed;
+	return s;
+}
+
 static int ps_replace_commit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ps_net *pn = ps_info_pn(info);
+	struct ps_settings settings;
 	struct ps_txn *txn;
 	u32 a, b;
 	int err;
@@ -1235,23 +1298,23 @@ static int ps_replace_commit(struct sk_buff *skb, struct genl_info *info)
 	}
 	ps_rules_sort(txn->cfg.rules, txn->cfg.nrules);
 	if (ps_rules_check(txn->cfg.rules, txn->cfg.nrules, &a, &b)) {
-		char sa[48], sb[48];
+		char sa[32], sb[32];
 
 		ps_rule_str(sa, sizeof(sa), &txn->cfg.rules[a]);
 		ps_rule_str(sb, sizeof(sb), &txn->cfg.rules[b]);
-		NL_SET_ERR_MSG_FMT(info->extack,
-				   "rule '%s' (service '%s') overlaps rule '%s' (service '%s')",
-				   sa, txn->cfg.rules[a].svc->name, sb,
-				   txn->cfg.rules[b].svc->name);
+		NL_SET_ERR_MSG_FMT(info->extack, "rules overlap: %s and %s",
+				   sa, sb);
 		err = -EEXIST;
 		goto drop;
 	}
-	err = ps_settings_check(&txn->settings, info->extack);
+	settings = ps_settings_merge(&pn->settings, &txn->settings,
+				     txn->settings_set);
+	err = ps_settings_check(&settings, info->extack);
 	if (err)
 		goto drop;
 	ps_txn_swap_stats(pn, txn);
 	err = ps_commit(pn, &txn->cfg.services, txn->cfg.nservices,
-			txn->cfg.rules, txn->cfg.nrules, &txn->settings,
+			txn->cfg.rules, txn->cfg.nrules, &settings,
 			info->extack);
 	if (err) {
 		ps_txn_swap_stats(pn, txn);
@@ -1294,7 +1357,15 @@ static const struct genl_ops ps_genl_ops[] = {
 	PS_OP(SERVICE_NEW, ps_service_new, NULL, ps_service_cmd_policy),
 	PS_OP(SERVICE_SET, ps_service_set, NULL, ps_service_cmd_policy),
 	PS_OP(SERVICE_DEL, ps_service_del, NULL, ps_service_del_policy),
-	PS_OP(SERVICE_GET, ps_service_get, ps_service_dump, ps_service_cmd_policy),
+	{
+		.cmd	 = PORTSTEER_CMD_SERVICE_GET,
+		.doit	 = ps_service_get,
+		.start	 = ps_service_dump_start,
+		.dumpit	 = ps_service_dump,
+		.policy	 = ps_service_get_policy,
+		.maxattr = PORTSTEER_A_MAX,
+		.flags	 = GENL_UNS_ADMIN_PERM,
+	},
 	PS_OP(RULE_NEW, ps_rule_new, NULL, ps_rule_cmd_policy),
 	PS_OP(RULE_DEL, ps_rule_del, NULL, ps_rule_cmd_policy),
 	PS_OP(RULE_GET, NULL, ps_rule_dump, ps_none_policy),
@@ -1310,7 +1381,7 @@ static const struct genl_ops ps_genl_ops[] = {
 };
 
 static const struct genl_multicast_group ps_mcgrps[] = {
-	{ .name = PORTSTEER_MCGRP_CONFIG, .flags = GENL_UNS_ADMIN_PERM },
+	{ .name = PORTSTEER_MCGRP_CONFIG, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family ps_genl_family __ro_after_init = {
