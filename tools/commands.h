@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* portsteerctl: the commands; each takes the words after its name. */
+#ifndef PORTSTEERCTL_COMMANDS_H
+#define PORTSTEERCTL_COMMANDS_H
+
+int cmd_service_add(int argc, char **argv);
+int cmd_service_change(int argc, char **argv);
+int cmd_service_del(int argc, char **argv);
+int cmd_service_show(int argc, char **argv);
+int cmd_rule_add(int argc, char **argv);
+int cmd_rule_del(int argc, char **argv);
+int cmd_rule_show(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_settings_show(int argc, char **argv);
+int cmd_settings_set(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_flush(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_listen(int argc, char **argv);
+
+#endif /* PORTSTEERCTL_COMMANDS_H */

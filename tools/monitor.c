@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * portsteerctl monitor: one line (or JSON object) per notification of the
+ * multicast group "config":
+ *   gen 7 rule add inet tcp dport 80,443 service web
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/genetlink.h>
+
+#include "nl.h"
+#include "commands.h"
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+struct monitor {
+	uint64_t seen;
+	uint64_t max;
+};
+
+static const char *cmd_words(uint8_t cmd)
+{
+	switch (cmd) {
+	case PORTSTEER_CMD_SERVICE_NEW:
+		return "service add";
+	case PORTSTEER_CMD_SERVICE_SET:
+		return "service change";
+	case PORTSTEER_CMD_SERVICE_DEL:
+		return "service del";
+	case PORTSTEER_CMD_RULE_NEW:
+		return "rule add";
+	case PORTSTEER_CMD_RULE_DEL:
+		return "rule del";
+	case PORTSTEER_CMD_SETTINGS_SET:
+		return "settings set";
+	case PORTSTEER_CMD_STATS_RESET:
+		return "stats reset";
+	case PORTSTEER_CMD_FLUSH:
+		return "flush";
+	case PORTSTEER_CMD_REPLACE_COMMIT:
+		return "apply";
+	}
+	return NULL;
+}
+
+static void print_service_attrs(const struct ps_service *s, bool change)
+{
+	char q[16];
+
+	printf(" %s", s->name);
+	if (s->have & PS_SVC_QUEUE) {
+		if (s->queue_count > 1)
+			snprintf(q, sizeof(q), "%u-%u", s->queue,
+				 s->queue + s->queue_count - 1);
+		else
+			snprintf(q, sizeof(q), "%u", s->queue);
+		printf(" queue %s", q);
+	}
+	if (s->have & PS_SVC_BALANCE)
+		printf(" balance %s", balance_name(s->balance));
+	if (s->have & PS_SVC_BYPASS) {
+		if (s->bypass)
+			printf(" bypass");
+		else if (change)
+			printf(" nobypass");
+	}
+}
+
+/* Rules that share family, protocol and service print as one clause. */
+static void print_rules_attrs(const struct ps_rule *r, size_t n)
+{
+	char p[32];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		bool cont = i > 0 && r[i].family == r[i - 1].family &&
+			    r[i].proto == r[i - 1].proto &&
+			    !strcmp(r[i].service, r[i - 1].service);
+		bool last = i + 1 == n || r[i + 1].family != r[i].family ||
+			    r[i + 1].proto != r[i].proto ||
+			    strcmp(r[i + 1].service, r[i].service);
+
+		format_ports(p, sizeof(p), r[i].proto, r[i].port_min,
+			     r[i].port_max, opts.numeric);
+		if (cont)
+			printf(",%s", p);
+		else
+			printf("%s %s %s dport %s", i ? ";" : "",
+			       family_name(r[i].family),
+			       proto_name(r[i].proto) ?: "unknown", p);
+		if (last && r[i].service[0])
+			printf(" service %s", r[i].service);
+	}
+}
+
+static void print_settings_attrs(const struct ps_settings *s)
+{
+	if (s->have & PS_SET_HOOK)
+		printf(" hook %s", hook_name(s->hook));
+	if (s->have & PS_SET_PRIORITY)
+		printf(" priority %d", s->priority);
+	if (s->have & PS_SET_DEFRAG)
+		printf(" defrag %s", s->defrag ? "on" : "off");
+	if (s->have & PS_SET_ICMP_ERRORS)
+		printf(" icmp-errors %s", s->icmp_errors ? "on" : "off");
+	if (s->have & PS_SET_SEED)
+		printf(" seed %u", s->seed);
+}
+
+static int cb_notify(const struct nlmsghdr *nlh, void *data)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	struct ps_rule *rules = NULL;
+	struct monitor *m = data;
+	const struct nlattr *attr;
+	struct ps_service svc;
+	struct ps_settings set;
+	bool have_svc = false, have_set = false;
+	uint32_t gen = 0;
+	const char *words;
+	size_t n = 0;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*g))
+		return MNL_CB_OK;
+	words = cmd_words(g->cmd);
+	if (!words)
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(*g)) {
+		switch (mnl_attr_get_type(attr)) {
+		case PORTSTEER_A_GENERATION:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				gen = mnl_attr_get_u32(attr);
+			break;
+		case PORTSTEER_A_SERVICE:
+			have_svc = !ps_parse_service(attr, &svc);
+			break;
+		case PORTSTEER_A_RULE:
+			rules = xrealloc(rules, (n + 1) * sizeof(*rules));
+			if (!ps_parse_rule(attr, &rules[n]))
+				n++;
+			break;
+		case PORTSTEER_A_SETTINGS:
+			have_set = !ps_parse_settings(attr, &set);
+			break;
+		}
+	}
+	if (opts.json) {
+		json_t *j = json_object();
+		size_t i;
+
+		json_object_set_new(j, "generation", json_integer(gen));
+		json_object_set_new(j, "command", json_string(words));
+		if (have_svc)
+			json_object_set_new(j, "service", service_json(&svc));
+		if (n) {
+			json_t *a = json_array();
+
+			for (i = 0; i < n; i++)
+				json_array_append_new(a, rule_json(&rules[i]));
+			json_object_set_new(j, "rules", a);
+		}
+		if (have_set)
+			json_object_set_new(j, "settings", settings_json(&set));
+		print_json(j);
+		json_decref(j);
+	} else {
+		printf("gen %u %s", gen, words);
+		if (have_svc && g->cmd == PORTSTEER_CMD_SERVICE_DEL)
+			printf(" %s", svc.name);
+		else if (have_svc)
+			print_service_attrs(&svc,
+					    g->cmd == PORTSTEER_CMD_SERVICE_SET);
+		if (n)
+			print_rules_attrs(rules, n);
+		if (have_set)
+			print_settings_attrs(&set);
+		putchar('\n');
+		fflush(stdout);
+	}
+	free(rules);
+	m->seen++;
+	return m->max && m->seen >= m->max ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+int cmd_monitor(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct monitor m = { 0 };
+	sigset_t block, waitmask;
+	struct pollfd pfd;
+	struct ps_nl nl;
+	uint32_t v;
+	ssize_t len;
+	int ret, rc = EXIT_OK;
+
+	if (argc == 2 && !strcmp(argv[0], "count")) {
+		if (parse_u32(argv[1], UINT32_MAX, &v) || !v) {
+			fprintf(stderr, PROG_NAME ": monitor: invalid count '%s'\n",
+				argv[1]);
+			return EXIT_USAGE;
+		}
+		m.max = v;
+	} else if (argc) {
+		fprintf(stderr, "usage: " PROG_NAME " monitor [count N]\n");
+		return EXIT_USAGE;
+	}
+	if (ps_nl_open(&nl))
+		return EXIT_ERROR;
+	if (!nl.mcgrp_config) {
+		fprintf(stderr, PROG_NAME ": monitor: the family has no multicast group '%s'\n",
+			PORTSTEER_MCGRP_CONFIG);
+		ps_nl_close(&nl);
+		return EXIT_ERROR;
+	}
+	ret = ps_nl_join(&nl, nl.mcgrp_config);
+	if (ret) {
+		nl_error(NULL, ret, "monitor: cannot join group '%s'",
+			 PORTSTEER_MCGRP_CONFIG);
+		ps_nl_close(&nl);
+		return EXIT_ERROR;
+	}
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	pfd.fd = mnl_socket_get_fd(nl.s.sock);
+	pfd.events = POLLIN;
+	while (!got_signal) {
+		ret = ppoll(&pfd, 1, NULL, &waitmask);
+		if (ret < 0) {
+			if (errno == EINTR)
+				continue;
+			nl_error(NULL, -errno, "monitor");
+			rc = EXIT_ERROR;
+			break;
+		}
+		len = recv(pfd.fd, nl.s.rbuf, NL_RECV_SIZE, MSG_DONTWAIT);
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				fprintf(stderr, PROG_NAME
+					": monitor: notifications lost (receive buffer overrun)\n");
+				continue;
+			}
+			nl_error(NULL, -errno, "monitor");
+			rc = EXIT_ERROR;
+			break;
+		}
+		ret = mnl_cb_run(nl.s.rbuf, len, 0, 0, cb_notify, &m);
+		if (ret == MNL_CB_STOP && m.max && m.seen >= m.max)
+			break;
+	}
+	ps_nl_close(&nl);
+	return rc;
+}

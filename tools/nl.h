@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * portsteerctl: the narrow netlink layer, over libmnl. Functions return 0 or
+ * a negative errno; the kernel's extended ack message, if any, is kept in
+ * nlsock.ext_msg.
+ */
+#ifndef PORTSTEERCTL_NL_H
+#define PORTSTEERCTL_NL_H
+
+#include <libmnl/libmnl.h>
+#include "portsteerctl.h"
+
+#define NL_RECV_SIZE	(128 * 1024)
+/* REPLACE_ADD messages are cut at this size, well under 64 KiB */
+#define NL_MSG_SPLIT	(32 * 1024)
+#define NL_MSG_SIZE	(64 * 1024)
+#define NL_DUMP_TRIES	5
+
+struct nlsock {
+	struct mnl_socket *sock;
+	uint32_t portid;
+	uint32_t seq;
+	char *rbuf;
+	char ext_msg[256];
+	bool dump_intr;
+};
+
+int nlsock_open(struct nlsock *s, int bus);
+void nlsock_close(struct nlsock *s);
+int nlsock_send(struct nlsock *s, struct nlmsghdr *nlh);
+int nlsock_talk(struct nlsock *s, struct nlmsghdr *nlh, mnl_cb_t cb,
+		void *data);
+
+/* The portsteer generic netlink family */
+struct ps_nl {
+	struct nlsock s;
+	uint16_t family;
+	uint32_t mcgrp_config;
+};
+
+int ps_nl_open(struct ps_nl *nl);
+void ps_nl_close(struct ps_nl *nl);
+struct nlmsghdr *ps_nl_msg(struct ps_nl *nl, void *buf, uint8_t cmd,
+			   uint16_t flags);
+int ps_nl_do(struct ps_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+int ps_nl_simple(struct ps_nl *nl, uint8_t cmd);
+int ps_nl_dump(struct ps_nl *nl, uint8_t cmd, mnl_cb_t cb, void *data,
+	       void (*reset)(void *data));
+int ps_nl_join(struct ps_nl *nl, uint32_t group);
+
+/* Attribute readers of replies (nl.c) */
+int ps_parse_service(const struct nlattr *nest, struct ps_service *svc);
+int ps_parse_rule(const struct nlattr *nest, struct ps_rule *r);
+int ps_parse_settings(const struct nlattr *nest, struct ps_settings *set);
+int ps_parse_stats(const struct nlattr *nest, struct ps_stats *st);
+int ps_parse_top(const struct nlmsghdr *nlh, const struct nlattr **tb);
+
+/* Attribute writers of requests (nl.c) */
+bool ps_put_service(struct nlmsghdr *nlh, size_t size,
+		    const struct ps_service *svc, bool name_only);
+bool ps_put_rule(struct nlmsghdr *nlh, size_t size, const struct ps_rule *r,
+		 bool with_service);
+bool ps_put_settings(struct nlmsghdr *nlh, size_t size,
+		     const struct ps_settings *set);
+
+/* Dumps into arrays, consistent with each other (same generation) */
+int ps_get_services(struct ps_nl *nl, struct ps_service **svcs, size_t *n,
+		    uint32_t *gen);
+int ps_get_service(struct ps_nl *nl, const char *name, struct ps_service *svc);
+int ps_get_rules(struct ps_nl *nl, struct ps_rule **rules, size_t *n,
+		 uint32_t *gen);
+int ps_get_settings(struct ps_nl *nl, struct ps_settings *set, uint32_t *gen);
+int ps_get_config(struct ps_nl *nl, struct ps_config *cfg);
+
+/* Prints "portsteerctl: WHAT: strerror[: extack]" to stderr */
+void nl_error(struct nlsock *s, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif /* PORTSTEERCTL_NL_H */

@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * portsteerctl: human and JSON output. JSON is built with jansson and
+ * printed compact, one document per line; its schema is in
+ * portsteerctl(8) and must stay stable.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "portsteerctl.h"
+
+int format_ports(char *buf, size_t len, uint8_t proto, uint16_t min,
+		 uint16_t max, bool numeric)
+{
+	const char *name = NULL;
+
+	if (min == max && !numeric)
+		name = services_name(min, proto);
+	if (name)
+		return snprintf(buf, len, "%s", name);
+	if (min == max)
+		return snprintf(buf, len, "%u", min);
+	return snprintf(buf, len, "%u-%u", min, max);
+}
+
+void print_json(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_COMPACT | JSON_REAL_PRECISION(16));
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+static void fmt_queue(char *buf, size_t len, uint16_t q, uint32_t count)
+{
+	if (count > 1)
+		snprintf(buf, len, "%u-%u", q, q + count - 1);
+	else
+		snprintf(buf, len, "%u", q);
+}
+
+json_t *service_json(const struct ps_service *s)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "name", json_string(s->name));
+	json_object_set_new(j, "queue", json_integer(s->queue));
+	json_object_set_new(j, "queue_count", json_integer(s->queue_count));
+	json_object_set_new(j, "balance", json_string(balance_name(s->balance)));
+	json_object_set_new(j, "bypass", json_boolean(s->bypass));
+	if (s->have & PS_SVC_RULES)
+		json_object_set_new(j, "rule_count", json_integer(s->rules));
+	if (opts.stats && (s->have & PS_SVC_STATS)) {
+		json_t *st = json_object();
+
+		json_object_set_new(st, "packets", json_integer(s->packets));
+		json_object_set_new(st, "bytes", json_integer(s->bytes));
+		json_object_set_new(j, "stats", st);
+	}
+	return j;
+}
+
+json_t *rule_json(const struct ps_rule *r)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "family", json_string(family_name(r->family)));
+	json_object_set_new(j, "proto", json_string(proto_name(r->proto) ?: "unknown"));
+	json_object_set_new(j, "port_min", json_integer(r->port_min));
+	json_object_set_new(j, "port_max", json_integer(r->port_max));
+	if (r->service[0])
+		json_object_set_new(j, "service", json_string(r->service));
+	return j;
+}
+
+json_t *settings_json(const struct ps_settings *s)
+{
+	json_t *j = json_object();
+
+	if (s->have & PS_SET_HOOK)
+		json_object_set_new(j, "hook", json_string(hook_name(s->hook)));
+	if (s->have & PS_SET_PRIORITY)
+		json_object_set_new(j, "priority", json_integer(s->priority));
+	if (s->have & PS_SET_DEFRAG)
+		json_object_set_new(j, "defrag", json_boolean(s->defrag));
+	if (s->have & PS_SET_ICMP_ERRORS)
+		json_object_set_new(j, "icmp_errors",
+				    json_boolean(s->icmp_errors));
+	if (s->have & PS_SET_SEED)
+		json_object_set_new(j, "seed", json_integer(s->seed));
+	if (s->have & PS_SET_LIMITS) {
+		json_object_set_new(j, "services", json_integer(s->services));
+		json_object_set_new(j, "max_services",
+				    json_integer(s->max_services));
+		json_object_set_new(j, "rules", json_integer(s->rules));
+		json_object_set_new(j, "max_rules", json_integer(s->max_rules));
+	}
+	if (s->have & PS_SET_HOOK_ACTIVE)
+		json_object_set_new(j, "hook_active",
+				    json_boolean(s->hook_active));
+	if (s->have & PS_SET_TABLE_BYTES)
+		json_object_set_new(j, "table_bytes",
+				    json_integer(s->table_bytes));
+	return j;
+}
+
+json_t *stats_json(const struct ps_stats *st)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "seen", json_integer(st->seen));
+	json_object_set_new(j, "matched", json_integer(st->matched));
+	json_object_set_new(j, "unmatched", json_integer(st->unmatched));
+	json_object_set_new(j, "no_l4", json_integer(st->no_l4));
+	json_object_set_new(j, "malformed", json_integer(st->malformed));
+	json_object_set_new(j, "icmp_followed",
+			    json_integer(st->icmp_followed));
+	return j;
+}
+
+json_t *queue_state_json(uint16_t queue, const struct ps_queue_state *q)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "queue", json_integer(queue));
+	json_object_set_new(j, "bound", json_boolean(!!q));
+	if (q) {
+		json_object_set_new(j, "portid", json_integer(q->portid));
+		json_object_set_new(j, "waiting", json_integer(q->waiting));
+		json_object_set_new(j, "dropped", json_integer(q->dropped));
+		json_object_set_new(j, "user_dropped",
+				    json_integer(q->user_dropped));
+		json_object_set_new(j, "id_sequence",
+				    json_integer(q->id_sequence));
+	}
+	return j;
+}
+
+/* service web queue 10-13 balance flow bypass rules 2 [packets N bytes N] */
+void print_service(FILE *f, const struct ps_service *s)
+{
+	char q[16];
+
+	fmt_queue(q, sizeof(q), s->queue, s->queue_count);
+	fprintf(f, "service %s queue %s balance %s%s", s->name, q,
+		balance_name(s->balance), s->bypass ? " bypass" : "");
+	if (s->have & PS_SVC_RULES)
+		fprintf(f, " rules %u", s->rules);
+	if (opts.stats && (s->have & PS_SVC_STATS))
+		fprintf(f, " packets %llu bytes %llu",
+			(unsigned long long)s->packets,
+			(unsigned long long)s->bytes);
+	fputc('\n', f);
+}
+
+/* inet tcp dport http[ service web] */
+void print_rule(FILE *f, const struct ps_rule *r, bool with_service,
+		bool numeric)
+{
+	char p[32];
+
+	format_ports(p, sizeof(p), r->proto, r->port_min, r->port_max,
+		     numeric);
+	fprintf(f, "%s %s dport %s", family_name(r->family),
+		proto_name(r->proto) ?: "unknown", p);
+	if (with_service)
+		fprintf(f, " service %s", r->service);
+	fputc('\n', f);
+}
+
+void print_settings(FILE *f, const struct ps_settings *s)
+{
+	if (s->have & PS_SET_HOOK)
+		fprintf(f, "hook %s\n", hook_name(s->hook));
+	if (s->have & PS_SET_PRIORITY)
+		fprintf(f, "priority %d\n", s->priority);
+	if (s->have & PS_SET_DEFRAG)
+		fprintf(f, "defrag %s\n", s->defrag ? "on" : "off");
+	if (s->have & PS_SET_ICMP_ERRORS)
+		fprintf(f, "icmp-errors %s\n", s->icmp_errors ? "on" : "off");
+	if (s->have & PS_SET_SEED)
+		fprintf(f, "seed %u\n", s->seed);
+	if (s->have & PS_SET_LIMITS) {
+		fprintf(f, "services %u of %u\n", s->services, s->max_services);
+		fprintf(f, "rules %u of %u\n", s->rules, s->max_rules);
+	}
+	if (s->have & PS_SET_HOOK_ACTIVE)
+		fprintf(f, "hook-active %s\n", s->hook_active ? "yes" : "no");
+	if (s->have & PS_SET_TABLE_BYTES)
+		fprintf(f, "table-bytes %llu\n",
+			(unsigned long long)s->table_bytes);
+}
+
+void print_stats(FILE *f, const struct ps_stats *st)
+{
+	fprintf(f, "seen %llu\nmatched %llu\nunmatched %llu\nno-l4 %llu\n"
+		"malformed %llu\nicmp-followed %llu\n",
+		(unsigned long long)st->seen, (unsigned long long)st->matched,
+		(unsigned long long)st->unmatched,
+		(unsigned long long)st->no_l4,
+		(unsigned long long)st->malformed,
+		(unsigned long long)st->icmp_followed);
+}
+
+void print_queue_state(FILE *f, uint16_t queue, const struct ps_queue_state *q)
+{
+	if (!q)
+		fprintf(f, "queue %u: no consumer\n", queue);
+	else
+		fprintf(f, "queue %u: bound portid %u waiting %u dropped %u user-dropped %u\n",
+			queue, q->portid, q->waiting, q->dropped,
+			q->user_dropped);
+}
+
+/*
+ * The configuration as a file for apply: settings, services in name order,
+ * rules in the kernel's order; numeric ports and explicit family and
+ * balance, so the same configuration always prints the same bytes.
+ */
+void print_save(FILE *f, const struct ps_config *cfg)
+{
+	const struct ps_settings *s = &cfg->settings;
+	size_t i;
+
+	if (s->have & PS_SET_WRITABLE) {
+		fprintf(f, "settings set");
+		if (s->have & PS_SET_HOOK)
+			fprintf(f, " hook %s", hook_name(s->hook));
+		if (s->have & PS_SET_PRIORITY)
+			fprintf(f, " priority %d", s->priority);
+		if (s->have & PS_SET_DEFRAG)
+			fprintf(f, " defrag %s", s->defrag ? "on" : "off");
+		if (s->have & PS_SET_ICMP_ERRORS)
+			fprintf(f, " icmp-errors %s",
+				s->icmp_errors ? "on" : "off");
+		if (s->have & PS_SET_SEED)
+			fprintf(f, " seed %u", s->seed);
+		fputc('\n', f);
+	}
+	for (i = 0; i < cfg->n_services; i++) {
+		const struct ps_service *v = &cfg->services[i];
+		char q[16];
+
+		fmt_queue(q, sizeof(q), v->queue, v->queue_count);
+		fprintf(f, "service add %s queue %s balance %s%s\n", v->name, q,
+			balance_name(v->balance), v->bypass ? " bypass" : "");
+	}
+	for (i = 0; i < cfg->n_rules; i++) {
+		fprintf(f, "rule add ");
+		print_rule(f, &cfg->rules[i], true, true);
+	}
+}
+
+json_t *show_json(const struct ps_config *cfg,
+		  const struct ps_queue_table *qt)
+{
+	json_t *j = json_object(), *svcs = json_array();
+	size_t i, k;
+	uint32_t q;
+
+	json_object_set_new(j, "generation", json_integer(cfg->generation));
+	for (i = 0; i < cfg->n_services; i++) {
+		const struct ps_service *s = &cfg->services[i];
+		json_t *js = service_json(s), *rules = json_array();
+
+		for (k = 0; k < cfg->n_rules; k++) {
+			json_t *jr;
+
+			if (strcmp(cfg->rules[k].service, s->name))
+				continue;
+			jr = rule_json(&cfg->rules[k]);
+			json_object_del(jr, "service");
+			json_array_append_new(rules, jr);
+		}
+		json_object_set_new(js, "rules", rules);
+		if (qt) {
+			json_t *qs = json_array();
+
+			for (q = 0; q < s->queue_count; q++) {
+				uint16_t n = s->queue + q;
+
+				json_t *jq = queue_state_json(n,
+					queue_table_find(qt, n));
+
+				json_array_append_new(qs, jq);
+			}
+			json_object_set_new(js, "queues", qs);
+		}
+		json_array_append_new(svcs, js);
+	}
+	json_object_set_new(j, "services", svcs);
+	return j;
+}
+
+/*
+ * service web: queue 10-13 balance flow bypass rules 2
+ *	inet tcp dport http
+ *	queue 10: no consumer            (with -s)
+ */
+void print_show(FILE *f, const struct ps_config *cfg,
+		const struct ps_queue_table *qt)
+{
+	size_t i, k;
+	uint32_t q;
+
+	for (i = 0; i < cfg->n_services; i++) {
+		const struct ps_service *s = &cfg->services[i];
+
+		print_service(f, s);
+		for (k = 0; k < cfg->n_rules; k++) {
+			if (strcmp(cfg->rules[k].service, s->name))
+				continue;
+			fputc('\t', f);
+			print_rule(f, &cfg->rules[k], false, opts.numeric);
+		}
+		if (!qt)
+			continue;
+		for (q = 0; q < s->queue_count; q++) {
+			fputc('\t', f);
+			print_queue_state(f, s->queue + q,
+					  queue_table_find(qt, s->queue + q));
+		}
+	}
+}
+
+/* /proc/net/netfilter/nfnetlink_queue: one row per bound queue. */
+int queue_table_read(const char *path, struct ps_queue_table *qt)
+{
+	struct ps_queue_state st;
+	unsigned int qn, one;
+	char line[256];
+	FILE *f;
+
+	memset(qt, 0, sizeof(*qt));
+	f = fopen(path, "re");
+	if (!f)
+		return -1;	/* nfnetlink_queue not loaded: nothing bound */
+	while (fgets(line, sizeof(line), f)) {
+		memset(&st, 0, sizeof(st));
+		if (sscanf(line, "%u %u %u %u %u %u %u %u %u", &qn, &st.portid,
+			   &st.waiting, &st.copy_mode, &st.copy_range,
+			   &st.dropped, &st.user_dropped, &st.id_sequence,
+			   &one) < 8 || qn > 65535)
+			continue;
+		st.queue = qn;
+		st.bound = true;
+		qt->rows = xrealloc(qt->rows, (qt->n + 1) * sizeof(st));
+		qt->rows[qt->n++] = st;
+	}
+	fclose(f);
+	return 0;
+}
+
+const struct ps_queue_state *queue_table_find(const struct ps_queue_table *qt,
+					      uint16_t queue)
+{
+	size_t i;
+
+	for (i = 0; i < qt->n; i++)
+		if (qt->rows[i].queue == queue)
+			return &qt->rows[i];
+	return NULL;
+}

@@ -1,0 +1,842 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * portsteerctl: parsers of the command line and of configuration files.
+ * Nothing here talks to the kernel; errors are returned as messages that
+ * name the offending input.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "portsteerctl.h"
+
+#define MAX_LINE_ERRORS	20
+#define NAME_CHARS	"(1 to 31 characters from A-Z a-z 0-9 _ . -)"
+
+void *xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size ? size : 1);
+	if (!p) {
+		fprintf(stderr, PROG_NAME ": out of memory\n");
+		exit(EXIT_ERROR);
+	}
+	return p;
+}
+
+static void seterr(char *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void seterr(char *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, PS_ERR_MAX, fmt, ap);
+	va_end(ap);
+}
+
+/* Decimal digits only: no sign, no spaces, no hex. */
+int parse_u32(const char *s, uint32_t max, uint32_t *out)
+{
+	unsigned long long v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (!isdigit((unsigned char)*s))
+			return -EINVAL;
+		v = v * 10 + (*s - '0');
+		if (v > max)
+			return -ERANGE;
+	}
+	*out = v;
+	return 0;
+}
+
+int parse_s32(const char *s, int32_t *out)
+{
+	uint32_t v;
+	bool neg = *s == '-';
+
+	if (parse_u32(s + neg, neg ? 2147483648U : 2147483647U, &v))
+		return -EINVAL;
+	*out = neg ? (int32_t)(0 - (int64_t)v) : (int32_t)v;
+	return 0;
+}
+
+bool valid_service_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > PORTSTEER_SERVICE_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+			return false;
+	return true;
+}
+
+static const struct {
+	const char *name;
+	uint8_t proto;
+} protos[] = {
+	{ "tcp", IPPROTO_TCP },
+	{ "udp", IPPROTO_UDP },
+	{ "udplite", IPPROTO_UDPLITE },
+	{ "sctp", IPPROTO_SCTP },
+	{ "dccp", IPPROTO_DCCP },
+};
+
+int proto_from_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (!strcmp(s, protos[i].name))
+			return protos[i].proto;
+	return -1;
+}
+
+const char *proto_name(uint8_t proto)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (protos[i].proto == proto)
+			return protos[i].name;
+	return NULL;
+}
+
+int family_from_name(const char *s)
+{
+	if (!strcmp(s, "ip"))
+		return PORTSTEER_FAMILY_IPV4;
+	if (!strcmp(s, "ip6"))
+		return PORTSTEER_FAMILY_IPV6;
+	if (!strcmp(s, "inet"))
+		return PORTSTEER_FAMILY_INET;
+	return -1;
+}
+
+const char *family_name(uint8_t family)
+{
+	switch (family) {
+	case PORTSTEER_FAMILY_IPV4:
+		return "ip";
+	case PORTSTEER_FAMILY_IPV6:
+		return "ip6";
+	case PORTSTEER_FAMILY_INET:
+		return "inet";
+	}
+	return "unknown";
+}
+
+const char *balance_name(uint8_t balance)
+{
+	switch (balance) {
+	case PORTSTEER_BALANCE_FLOW:
+		return "flow";
+	case PORTSTEER_BALANCE_CPU:
+		return "cpu";
+	}
+	return "unknown";
+}
+
+const char *hook_name(uint8_t hook)
+{
+	switch (hook) {
+	case PORTSTEER_HOOK_PREROUTING:
+		return "prerouting";
+	case PORTSTEER_HOOK_INPUT:
+		return "input";
+	}
+	return "unknown";
+}
+
+int parse_queue_range(const char *s, uint16_t *queue, uint32_t *count,
+		      char *err)
+{
+	char buf[32], *dash;
+	uint32_t a, b;
+
+	if (strlen(s) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, s);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (parse_u32(buf, 65535, &a))
+		goto bad;
+	b = a;
+	if (dash && parse_u32(dash + 1, 65535, &b))
+		goto bad;
+	if (b < a) {
+		seterr(err, "invalid queue range '%s': %u is below %u", s, b, a);
+		return -EINVAL;
+	}
+	*queue = a;
+	*count = b - a + 1;
+	return 0;
+bad:
+	seterr(err, "invalid queue '%s' (expected Q or Q-Q2, 0 to 65535)", s);
+	return -EINVAL;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* One port: a number or a name. */
+static int parse_one_port(uint8_t proto, const char *s, const char *ctx,
+			  uint16_t *port, char *err)
+{
+	uint32_t v;
+	int p;
+
+	if (all_digits(s)) {
+		if (parse_u32(s, 65535, &v)) {
+			seterr(err, "invalid port '%s' in '%s'", s, ctx);
+			return -EINVAL;
+		}
+		if (v == 0) {
+			seterr(err, "invalid port '0' in '%s': port 0 is never valid",
+			       ctx);
+			return -EINVAL;
+		}
+		*port = v;
+		return 0;
+	}
+	p = services_port(s, proto);
+	if (p <= 0) {
+		if (!isalpha((unsigned char)s[0]))
+			seterr(err, "invalid port '%s' in '%s'", s, ctx);
+		else
+			seterr(err, "unknown port name '%s' for %s in '%s'", s,
+			       proto_name(proto), ctx);
+		return -EINVAL;
+	}
+	*port = p;
+	return 0;
+}
+
+/*
+ * One item of a port list: PORT, or a range PORT-PORT where either side may
+ * be a name. Names may contain '-', so the whole item is tried as a name
+ * first, then each '-' as the range separator.
+ */
+static int parse_port_item(uint8_t proto, char *item, const char *ctx,
+			   uint16_t *min, uint16_t *max, char *err)
+{
+	char tmp[PS_ERR_MAX], *dash;
+	int p, ret;
+
+	if (!strchr(item, '-')) {
+		ret = parse_one_port(proto, item, ctx, min, err);
+		*max = *min;
+		return ret;
+	}
+	p = services_port(item, proto);
+	if (p > 0) {
+		*min = *max = p;
+		return 0;
+	}
+	if (strspn(item, "0123456789-") == strlen(item)) {
+		/* numeric A-B: say exactly what is wrong */
+		dash = strchr(item, '-');
+		if (dash == item || dash != strrchr(item, '-') || !dash[1]) {
+			seterr(err, "invalid port range '%s' in '%s'", item, ctx);
+			return -EINVAL;
+		}
+		*dash = '\0';
+		ret = parse_one_port(proto, item, ctx, min, err);
+		if (!ret)
+			ret = parse_one_port(proto, dash + 1, ctx, max, err);
+		*dash = '-';
+		if (ret)
+			return ret;
+		goto check;
+	}
+	for (dash = strchr(item, '-'); dash; dash = strchr(dash + 1, '-')) {
+		*dash = '\0';
+		ret = parse_one_port(proto, item, ctx, min, tmp);
+		if (!ret)
+			ret = parse_one_port(proto, dash + 1, ctx, max, tmp);
+		*dash = '-';
+		if (!ret)
+			goto check;
+	}
+	seterr(err, "unknown port name '%s' for %s in '%s'", item,
+	       proto_name(proto), ctx);
+	return -EINVAL;
+check:
+	if (*max < *min) {
+		seterr(err, "invalid port range '%s' in '%s'", item, ctx);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void format_rule(char *buf, size_t len, const struct ps_rule *r)
+{
+	if (r->port_min == r->port_max)
+		snprintf(buf, len, "%s %s dport %u", family_name(r->family),
+			 proto_name(r->proto) ?: "?", r->port_min);
+	else
+		snprintf(buf, len, "%s %s dport %u-%u", family_name(r->family),
+			 proto_name(r->proto) ?: "?", r->port_min, r->port_max);
+}
+
+static const struct ps_rule *sort_base;
+
+static int cmp_rule_idx(const void *a, const void *b)
+{
+	const struct ps_rule *x = &sort_base[*(const size_t *)a];
+	const struct ps_rule *y = &sort_base[*(const size_t *)b];
+
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	if (x->port_min != y->port_min)
+		return x->port_min - y->port_min;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+/*
+ * Finds rules whose ranges overlap for the same protocol and a common
+ * family: a sweep in (proto, port_min) order that remembers, per family
+ * bit, the rule reaching furthest. Each rule that overlaps an earlier one is
+ * reported once, with that earlier rule: pairs[i][0] < pairs[i][1] in
+ * input order.
+ */
+size_t rules_overlaps(const struct ps_rule *rules, size_t n,
+		      struct ps_pair *pairs, size_t max)
+{
+	size_t *idx, i, found = 0;
+	int last_proto = -1;
+	uint32_t reach[2];
+	size_t who[2];
+	int bit;
+
+	if (n < 2)
+		return 0;
+	idx = xrealloc(NULL, n * sizeof(*idx));
+	for (i = 0; i < n; i++)
+		idx[i] = i;
+	sort_base = rules;
+	qsort(idx, n, sizeof(*idx), cmp_rule_idx);
+	for (i = 0; i < n && found < max; i++) {
+		const struct ps_rule *r = &rules[idx[i]];
+		bool hit = false;
+
+		if (r->proto != last_proto) {
+			last_proto = r->proto;
+			reach[0] = 0;
+			reach[1] = 0;
+		}
+		for (bit = 0; bit < 2; bit++) {
+			if (!(r->family & (1 << bit)))
+				continue;
+			if (!hit && reach[bit] >= r->port_min) {
+				size_t a = who[bit], b = idx[i];
+
+				pairs[found].first = a < b ? a : b;
+				pairs[found].second = a < b ? b : a;
+				found++;
+				hit = true;
+			}
+		}
+		for (bit = 0; bit < 2; bit++) {
+			if ((r->family & (1 << bit)) &&
+			    r->port_max > reach[bit]) {
+				reach[bit] = r->port_max;
+				who[bit] = idx[i];
+			}
+		}
+	}
+	free(idx);
+	return found;
+}
+
+int parse_ports(uint8_t proto, const char *ports, const char *ctx,
+		struct ps_rule **rules, size_t *n, char *err)
+{
+	char *copy, *item, *p;
+	struct ps_rule *v = NULL;
+	size_t cnt = 0;
+	struct ps_pair pair[1];
+	char **items = NULL;
+	int ret = -EINVAL;
+
+	copy = strdup(ports);
+	if (!copy)
+		return -ENOMEM;
+	/* Empty items are errors, so no strtok over ",,". */
+	for (item = copy; item; item = p) {
+		p = strchr(item, ',');
+		if (p)
+			*p++ = '\0';
+		if (!*item) {
+			seterr(err, "empty port in '%s'", ctx);
+			goto out;
+		}
+		v = xrealloc(v, (cnt + 1) * sizeof(*v));
+		items = xrealloc(items, (cnt + 1) * sizeof(*items));
+		memset(&v[cnt], 0, sizeof(*v));
+		v[cnt].proto = proto;
+		v[cnt].family = PORTSTEER_FAMILY_INET;
+		items[cnt] = item;
+		if (parse_port_item(proto, item, ctx, &v[cnt].port_min,
+				    &v[cnt].port_max, err))
+			goto out;
+		cnt++;
+	}
+	if (rules_overlaps(v, cnt, pair, 1)) {
+		seterr(err, "ports '%s' and '%s' overlap in '%s'",
+		       items[pair[0].first], items[pair[0].second], ctx);
+		goto out;
+	}
+	*rules = v;
+	*n = cnt;
+	v = NULL;
+	ret = 0;
+out:
+	free(v);
+	free(items);
+	free(copy);
+	return ret;
+}
+
+/* service add NAME queue Q[-Q2] [balance flow|cpu] [bypass] */
+/* service change NAME [queue Q[-Q2]] [balance flow|cpu] [bypass|nobypass] */
+int parse_service_cmd(int argc, char **argv, bool change,
+		      struct ps_service *svc, char *err)
+{
+	int i;
+
+	memset(svc, 0, sizeof(*svc));
+	if (argc < 1) {
+		seterr(err, "missing service name");
+		return -EINVAL;
+	}
+	if (!valid_service_name(argv[0])) {
+		seterr(err, "invalid service name '%s' " NAME_CHARS, argv[0]);
+		return -EINVAL;
+	}
+	strcpy(svc->name, argv[0]);
+	for (i = 1; i < argc; i++) {
+		const char *k = argv[i];
+
+		if (!strcmp(k, "queue") || !strcmp(k, "balance")) {
+			unsigned int bit = k[0] == 'q' ? PS_SVC_QUEUE :
+							 PS_SVC_BALANCE;
+
+			if (i + 1 >= argc) {
+				seterr(err, "missing value after '%s'", k);
+				return -EINVAL;
+			}
+			if (svc->have & bit)
+				goto twice;
+			svc->have |= bit;
+			i++;
+			if (bit == PS_SVC_QUEUE) {
+				if (parse_queue_range(argv[i], &svc->queue,
+						      &svc->queue_count, err))
+					return -EINVAL;
+			} else if (!strcmp(argv[i], "flow")) {
+				svc->balance = PORTSTEER_BALANCE_FLOW;
+			} else if (!strcmp(argv[i], "cpu")) {
+				svc->balance = PORTSTEER_BALANCE_CPU;
+			} else {
+				seterr(err, "invalid balance '%s' (flow or cpu)",
+				       argv[i]);
+				return -EINVAL;
+			}
+		} else if (!strcmp(k, "bypass") ||
+			   (change && !strcmp(k, "nobypass"))) {
+			if (svc->have & PS_SVC_BYPASS)
+				goto twice;
+			svc->have |= PS_SVC_BYPASS;
+			svc->bypass = k[0] == 'b';
+		} else {
+			seterr(err, "unexpected argument '%s' in 'service %s %s'",
+			       k, change ? "change" : "add", svc->name);
+			return -EINVAL;
+		}
+		continue;
+twice:
+		seterr(err, "'%s' given twice", k);
+		return -EINVAL;
+	}
+	if (change) {
+		if (!svc->have) {
+			seterr(err, "nothing to change for service '%s'",
+			       svc->name);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!(svc->have & PS_SVC_QUEUE)) {
+		seterr(err, "missing 'queue Q[-Q2]' for service '%s'",
+		       svc->name);
+		return -EINVAL;
+	}
+	/* add: every property explicit, the kernel's defaults spelled out */
+	svc->have |= PS_SVC_BALANCE | PS_SVC_BYPASS;
+	return 0;
+}
+
+/* rule add|del [ip|ip6|inet] PROTO dport PORTS [service NAME] */
+int parse_rule_cmd(int argc, char **argv, bool add, struct ps_rule **rules,
+		   size_t *n, char *err)
+{
+	char ctx[PS_ERR_MAX];
+	const char *service = NULL;
+	int family = PORTSTEER_FAMILY_INET, proto, i = 0;
+	struct ps_rule *v;
+	size_t cnt, k;
+
+	if (argc > 0 && family_from_name(argv[0]) > 0)
+		family = family_from_name(argv[i++]);
+	if (i >= argc) {
+		seterr(err, "missing protocol (tcp, udp, udplite, sctp, dccp)");
+		return -EINVAL;
+	}
+	proto = proto_from_name(argv[i]);
+	if (proto < 0) {
+		seterr(err, "unknown protocol '%s' (tcp, udp, udplite, sctp, dccp)",
+		       argv[i]);
+		return -EINVAL;
+	}
+	i++;
+	if (i >= argc || strcmp(argv[i], "dport")) {
+		seterr(err, "expected 'dport PORTS' after '%s'", argv[i - 1]);
+		return -EINVAL;
+	}
+	if (++i >= argc) {
+		seterr(err, "missing ports after 'dport'");
+		return -EINVAL;
+	}
+	snprintf(ctx, sizeof(ctx), "%s dport %s", argv[i - 2], argv[i]);
+	if (parse_ports(proto, argv[i], ctx, &v, &cnt, err))
+		return -EINVAL;
+	i++;
+	if (i < argc && !strcmp(argv[i], "service")) {
+		if (i + 1 >= argc) {
+			seterr(err, "missing service name after 'service'");
+			goto bad;
+		}
+		service = argv[i + 1];
+		if (!valid_service_name(service)) {
+			seterr(err, "invalid service name '%s' " NAME_CHARS,
+			       service);
+			goto bad;
+		}
+		i += 2;
+	}
+	if (i < argc) {
+		seterr(err, "unexpected argument '%s' after '%s'", argv[i], ctx);
+		goto bad;
+	}
+	if (add && !service) {
+		seterr(err, "missing 'service NAME' after '%s'", ctx);
+		goto bad;
+	}
+	for (k = 0; k < cnt; k++) {
+		v[k].family = family;
+		if (service)
+			strcpy(v[k].service, service);
+	}
+	*rules = v;
+	*n = cnt;
+	return 0;
+bad:
+	free(v);
+	return -EINVAL;
+}
+
+static int parse_on_off(const char *s, uint8_t *v)
+{
+	if (!strcmp(s, "on"))
+		*v = 1;
+	else if (!strcmp(s, "off"))
+		*v = 0;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* settings set [hook prerouting|input] [priority N] [defrag on|off]
+ *              [icmp-errors on|off] [seed N]
+ */
+int parse_settings_cmd(int argc, char **argv, struct ps_settings *set,
+		       char *err)
+{
+	unsigned int bit;
+	int i;
+
+	memset(set, 0, sizeof(*set));
+	if (argc < 1) {
+		seterr(err, "nothing to set (hook, priority, defrag, icmp-errors, seed)");
+		return -EINVAL;
+	}
+	for (i = 0; i < argc; i += 2) {
+		const char *k = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		int ret = 0;
+
+		if (!strcmp(k, "hook"))
+			bit = PS_SET_HOOK;
+		else if (!strcmp(k, "priority"))
+			bit = PS_SET_PRIORITY;
+		else if (!strcmp(k, "defrag"))
+			bit = PS_SET_DEFRAG;
+		else if (!strcmp(k, "icmp-errors"))
+			bit = PS_SET_ICMP_ERRORS;
+		else if (!strcmp(k, "seed"))
+			bit = PS_SET_SEED;
+		else
+			bit = 0;
+		if (!bit) {
+			seterr(err, "unknown setting '%s' %s", k,
+			       "(hook, priority, defrag, icmp-errors, seed)");
+			return -EINVAL;
+		}
+		if (!val) {
+			seterr(err, "missing value after '%s'", k);
+			return -EINVAL;
+		}
+		if (set->have & bit) {
+			seterr(err, "'%s' given twice", k);
+			return -EINVAL;
+		}
+		set->have |= bit;
+		switch (bit) {
+		case PS_SET_HOOK:
+			if (!strcmp(val, "prerouting"))
+				set->hook = PORTSTEER_HOOK_PREROUTING;
+			else if (!strcmp(val, "input"))
+				set->hook = PORTSTEER_HOOK_INPUT;
+			else
+				ret = -EINVAL;
+			break;
+		case PS_SET_PRIORITY:
+			ret = parse_s32(val, &set->priority);
+			break;
+		case PS_SET_DEFRAG:
+			ret = parse_on_off(val, &set->defrag);
+			break;
+		case PS_SET_ICMP_ERRORS:
+			ret = parse_on_off(val, &set->icmp_errors);
+			break;
+		case PS_SET_SEED:
+			ret = parse_u32(val, UINT32_MAX, &set->seed);
+			break;
+		}
+		if (ret) {
+			seterr(err, "invalid %s '%s'%s", k, val,
+			       bit == PS_SET_HOOK ? " (prerouting or input)" :
+			       bit == PS_SET_PRIORITY ? " (a signed 32-bit integer)" :
+			       bit == PS_SET_SEED ? " (0 to 4294967295)" :
+			       " (on or off)");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Splits a line into words at blanks; '#' starts a comment. In place. */
+int split_line(char *line, char ***argv, int *argc)
+{
+	char *save = NULL, *w;
+	char **v = NULL;
+	int n = 0;
+
+	line[strcspn(line, "#\r\n")] = '\0';
+	for (w = strtok_r(line, " \t", &save); w;
+	     w = strtok_r(NULL, " \t", &save)) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = w;
+	}
+	*argv = v;
+	*argc = n;
+	return 0;
+}
+
+void config_free(struct ps_config *cfg)
+{
+	free(cfg->services);
+	free(cfg->rules);
+	cfg->services = NULL;
+	cfg->rules = NULL;
+	cfg->n_services = 0;
+	cfg->n_rules = 0;
+}
+
+static const struct ps_service *find_service(const struct ps_config *cfg,
+					     const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_services; i++)
+		if (!strcmp(cfg->services[i].name, name))
+			return &cfg->services[i];
+	return NULL;
+}
+
+static int line_error(FILE *errf, int *errors, const char *fname, int line,
+		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int line_error(FILE *errf, int *errors, const char *fname, int line,
+		      const char *fmt, ...)
+{
+	va_list ap;
+
+	if (++*errors > MAX_LINE_ERRORS)
+		return -1;
+	fprintf(errf, "%s:%d: ", fname, line);
+	va_start(ap, fmt);
+	vfprintf(errf, fmt, ap);
+	va_end(ap);
+	fputc('\n', errf);
+	return 0;
+}
+
+/*
+ * Reads a whole configuration file: "service add", "rule add" and
+ * "settings set" lines, '#' comments, blank lines. Every error is printed
+ * to errf as FILE:LINE: message; returns the number of errors.
+ */
+int parse_config(FILE *f, const char *fname, struct ps_config *cfg,
+		 FILE *errf)
+{
+	char *line = NULL, err[PS_ERR_MAX];
+	size_t cap = 0, i, np, rcap = 0;
+	int settings_line = 0, argc, errors = 0, lineno = 0;
+	char **argv = NULL;
+	struct ps_pair *pairs;
+
+	memset(cfg, 0, sizeof(*cfg));
+	while (getline(&line, &cap, f) >= 0) {
+		lineno++;
+		free(argv);
+		split_line(line, &argv, &argc);
+		if (!argc)
+			continue;
+		if (argc >= 2 && !strcmp(argv[0], "service") &&
+		    !strcmp(argv[1], "add")) {
+			struct ps_service s;
+			const struct ps_service *old;
+
+			if (parse_service_cmd(argc - 2, argv + 2, false, &s,
+					      err)) {
+				line_error(errf, &errors, fname, lineno, "%s",
+					   err);
+				continue;
+			}
+			old = find_service(cfg, s.name);
+			if (old) {
+				line_error(errf, &errors, fname, lineno,
+					   "duplicate service '%s' (first added at line %d)",
+					   s.name, old->line);
+				continue;
+			}
+			s.line = lineno;
+			cfg->services = xrealloc(cfg->services,
+						 (cfg->n_services + 1) *
+						 sizeof(s));
+			cfg->services[cfg->n_services++] = s;
+		} else if (argc >= 2 && !strcmp(argv[0], "rule") &&
+			   !strcmp(argv[1], "add")) {
+			struct ps_rule *v;
+			size_t n;
+
+			if (parse_rule_cmd(argc - 2, argv + 2, true, &v, &n,
+					   err)) {
+				line_error(errf, &errors, fname, lineno, "%s",
+					   err);
+				continue;
+			}
+			if (cfg->n_rules + n > rcap) {
+				rcap = (cfg->n_rules + n) * 2;
+				cfg->rules = xrealloc(cfg->rules,
+						      rcap * sizeof(*v));
+			}
+			for (i = 0; i < n; i++) {
+				v[i].line = lineno;
+				cfg->rules[cfg->n_rules++] = v[i];
+			}
+			free(v);
+		} else if (argc >= 2 && !strcmp(argv[0], "settings") &&
+			   !strcmp(argv[1], "set")) {
+			struct ps_settings s;
+
+			if (parse_settings_cmd(argc - 2, argv + 2, &s, err)) {
+				line_error(errf, &errors, fname, lineno, "%s",
+					   err);
+				continue;
+			}
+			if (s.have & cfg->settings.have) {
+				line_error(errf, &errors, fname, lineno,
+					   "a setting given again (already set at line %d)",
+					   settings_line);
+				continue;
+			}
+			settings_line = lineno;
+			s.have |= cfg->settings.have;
+			if (cfg->settings.have & PS_SET_HOOK)
+				s.hook = cfg->settings.hook;
+			if (cfg->settings.have & PS_SET_PRIORITY)
+				s.priority = cfg->settings.priority;
+			if (cfg->settings.have & PS_SET_DEFRAG)
+				s.defrag = cfg->settings.defrag;
+			if (cfg->settings.have & PS_SET_ICMP_ERRORS)
+				s.icmp_errors = cfg->settings.icmp_errors;
+			if (cfg->settings.have & PS_SET_SEED)
+				s.seed = cfg->settings.seed;
+			cfg->settings = s;
+		} else {
+			line_error(errf, &errors, fname, lineno,
+				   "'%s%s%s' is not allowed in a configuration file (only 'service add', 'rule add', 'settings set')",
+				   argv[0], argc > 1 ? " " : "",
+				   argc > 1 ? argv[1] : "");
+		}
+	}
+	free(argv);
+	free(line);
+	if (ferror(f)) {
+		line_error(errf, &errors, fname, lineno, "read error");
+		return errors;
+	}
+
+	for (i = 0; i < cfg->n_rules; i++)
+		if (!find_service(cfg, cfg->rules[i].service))
+			line_error(errf, &errors, fname, cfg->rules[i].line,
+				   "unknown service '%s'",
+				   cfg->rules[i].service);
+
+	pairs = xrealloc(NULL, MAX_LINE_ERRORS * sizeof(*pairs));
+	np = rules_overlaps(cfg->rules, cfg->n_rules, pairs, MAX_LINE_ERRORS);
+	for (i = 0; i < np; i++) {
+		const struct ps_rule *a = &cfg->rules[pairs[i].first];
+		const struct ps_rule *b = &cfg->rules[pairs[i].second];
+		char da[64], db[64];
+
+		format_rule(da, sizeof(da), a);
+		format_rule(db, sizeof(db), b);
+		line_error(errf, &errors, fname, b->line,
+			   "rule '%s' overlaps rule '%s' of line %d",
+			   db, da, a->line);
+	}
+	free(pairs);
+	if (errors > MAX_LINE_ERRORS)
+		fprintf(errf, "%s: %d more errors not shown\n", fname,
+			errors - MAX_LINE_ERRORS);
+	return errors;
+}

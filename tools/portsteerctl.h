@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * portsteerctl: shared types. The parsers (parse.c, services.c) and the
+ * output (output.c) know nothing about netlink; nl.c knows nothing about
+ * the command line.
+ */
+#ifndef PORTSTEERCTL_H
+#define PORTSTEERCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <jansson.h>
+#include <linux/portsteer.h>
+
+#define PROG_NAME	"portsteerctl"
+#define PS_ERR_MAX	512
+
+/* Exit statuses */
+#define EXIT_OK		0
+#define EXIT_ERROR	1
+#define EXIT_USAGE	2
+
+/* Global options */
+struct ps_opts {
+	bool json;
+	bool stats;
+	bool numeric;
+	const char *netns;
+};
+
+extern struct ps_opts opts;
+
+/* Bits of ps_service.have */
+#define PS_SVC_QUEUE	(1U << 0)	/* queue and queue_count */
+#define PS_SVC_BALANCE	(1U << 1)
+#define PS_SVC_BYPASS	(1U << 2)
+#define PS_SVC_RULES	(1U << 3)
+#define PS_SVC_STATS	(1U << 4)
+
+struct ps_service {
+	char name[PORTSTEER_SERVICE_NAME_MAX + 1];
+	unsigned int have;
+	uint16_t queue;
+	uint32_t queue_count;
+	uint8_t balance;
+	uint8_t bypass;
+	uint32_t rules;
+	uint64_t packets;
+	uint64_t bytes;
+	int line;		/* apply file line, 0 otherwise */
+};
+
+struct ps_rule {
+	uint8_t family;		/* enum portsteer_family */
+	uint8_t proto;		/* IPPROTO_* */
+	uint16_t port_min;
+	uint16_t port_max;
+	char service[PORTSTEER_SERVICE_NAME_MAX + 1];
+	int line;
+};
+
+/* Bits of ps_settings.have */
+#define PS_SET_HOOK		(1U << 0)
+#define PS_SET_PRIORITY		(1U << 1)
+#define PS_SET_DEFRAG		(1U << 2)
+#define PS_SET_ICMP_ERRORS	(1U << 3)
+#define PS_SET_SEED		(1U << 4)
+#define PS_SET_WRITABLE		0x1f
+#define PS_SET_LIMITS		(1U << 5)	/* max_*, services, rules */
+#define PS_SET_HOOK_ACTIVE	(1U << 6)
+#define PS_SET_TABLE_BYTES	(1U << 7)
+
+struct ps_settings {
+	unsigned int have;
+	uint8_t hook;
+	int32_t priority;
+	uint8_t defrag;
+	uint8_t icmp_errors;
+	uint32_t seed;
+	uint32_t max_services;
+	uint32_t max_rules;
+	uint32_t services;
+	uint32_t rules;
+	uint8_t hook_active;
+	uint64_t table_bytes;
+	int line;
+};
+
+struct ps_stats {
+	uint64_t seen;
+	uint64_t matched;
+	uint64_t unmatched;
+	uint64_t no_l4;
+	uint64_t malformed;
+	uint64_t icmp_followed;
+};
+
+/* A whole configuration: an apply file, or what save reads back. */
+struct ps_config {
+	struct ps_settings settings;
+	struct ps_service *services;
+	size_t n_services;
+	struct ps_rule *rules;
+	size_t n_rules;
+	uint32_t generation;
+};
+
+/* One row of /proc/net/netfilter/nfnetlink_queue */
+struct ps_queue_state {
+	uint16_t queue;
+	bool bound;
+	uint32_t portid;
+	uint32_t waiting;
+	uint32_t copy_mode;
+	uint32_t copy_range;
+	uint32_t dropped;
+	uint32_t user_dropped;
+	uint32_t id_sequence;
+};
+
+struct ps_queue_table {
+	struct ps_queue_state *rows;
+	size_t n;
+};
+
+/* util (parse.c) */
+void *xrealloc(void *p, size_t size);
+int parse_u32(const char *s, uint32_t max, uint32_t *out);
+int parse_s32(const char *s, int32_t *out);
+bool valid_service_name(const char *s);
+
+/* protocols and families (parse.c) */
+int proto_from_name(const char *s);
+const char *proto_name(uint8_t proto);
+int family_from_name(const char *s);
+const char *family_name(uint8_t family);
+const char *balance_name(uint8_t balance);
+const char *hook_name(uint8_t hook);
+
+/* /etc/services (services.c); PORTSTEER_SERVICES overrides the path */
+int services_port(const char *name, uint8_t proto);
+const char *services_name(uint16_t port, uint8_t proto);
+
+/* command parsers (parse.c): each fills err with a message on failure */
+int parse_queue_range(const char *s, uint16_t *queue, uint32_t *count,
+		      char *err);
+int parse_ports(uint8_t proto, const char *ports, const char *ctx,
+		struct ps_rule **rules, size_t *n, char *err);
+int parse_service_cmd(int argc, char **argv, bool change,
+		      struct ps_service *svc, char *err);
+int parse_rule_cmd(int argc, char **argv, bool add, struct ps_rule **rules,
+		   size_t *n, char *err);
+int parse_settings_cmd(int argc, char **argv, struct ps_settings *set,
+		       char *err);
+struct ps_pair {
+	size_t first;
+	size_t second;
+};
+
+size_t rules_overlaps(const struct ps_rule *rules, size_t n,
+		      struct ps_pair *pairs, size_t max);
+void format_rule(char *buf, size_t len, const struct ps_rule *r);
+int split_line(char *line, char ***argv, int *argc);
+int parse_config(FILE *f, const char *fname, struct ps_config *cfg,
+		 FILE *errf);
+void config_free(struct ps_config *cfg);
+
+/* output (output.c) */
+int format_ports(char *buf, size_t len, uint8_t proto, uint16_t min,
+		 uint16_t max, bool numeric);
+void print_json(json_t *j);
+json_t *service_json(const struct ps_service *s);
+json_t *rule_json(const struct ps_rule *r);
+json_t *settings_json(const struct ps_settings *s);
+json_t *stats_json(const struct ps_stats *st);
+json_t *queue_state_json(uint16_t queue, const struct ps_queue_state *q);
+void print_service(FILE *f, const struct ps_service *s);
+void print_rule(FILE *f, const struct ps_rule *r, bool with_service,
+		bool numeric);
+void print_settings(FILE *f, const struct ps_settings *s);
+void print_stats(FILE *f, const struct ps_stats *st);
+void print_queue_state(FILE *f, uint16_t queue,
+		       const struct ps_queue_state *q);
+void print_save(FILE *f, const struct ps_config *cfg);
+json_t *show_json(const struct ps_config *cfg,
+		  const struct ps_queue_table *qt);
+void print_show(FILE *f, const struct ps_config *cfg,
+		const struct ps_queue_table *qt);
+int queue_table_read(const char *path, struct ps_queue_table *qt);
+const struct ps_queue_state *queue_table_find(const struct ps_queue_table *qt,
+					      uint16_t queue);
+
+#endif /* PORTSTEERCTL_H */

@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host unit tests of portsteerctl (no kernel needed): the parsers and the
+# output of tests/unit.c against golden files, and the command line's
+# usage errors. Prints KTAP; exits non-zero on any failure.
+#
+#   tools/tests/run.sh               UPDATE_GOLDEN=1 tools/tests/run.sh
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+tools=$(dirname "$here")
+results=()
+fail=0
+
+add() {			# add ok|not-ok NAME
+	results+=("$1 $2")
+	[ "$1" = ok ] || fail=1
+}
+
+if ! out=$(make -s -C "$tools" portsteerctl tests/unit 2>&1); then
+	echo "TAP version 13"
+	echo "1..1"
+	echo "$out" | sed 's/^/# /'
+	echo "not ok 1 build"
+	exit 1
+fi
+
+cd "$here" || exit 1
+export PORTSTEER_SERVICES=$here/services
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) add ok "${line#ok - }" ;;
+	"not ok - "*) add not-ok "${line#not ok - }" ;;
+	*) results+=("#${line#\#}") ;;
+	esac
+done < <(./unit "$here/golden" 2>&1; echo "# unit exit $?")
+
+# The command line, without a kernel: exit statuses and messages.
+ctl=$tools/portsteerctl
+cli() {			# cli NAME STATUS EXPECTED_STDERR ARGS...
+	local name=$1 want_rc=$2 want_err=$3 err rc
+	shift 3
+	err=$("$ctl" "$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ "$rc" -eq "$want_rc" ] && [ "$err" = "$want_err" ]; then
+		add ok "$name"
+	else
+		add not-ok "$name"
+		results+=("# got status $rc, stderr: $err")
+	fi
+}
+cli cli_bad_port 2 "portsteerctl: invalid port '70000' in 'tcp dport 80,70000'" \
+	rule add tcp dport 80,70000 service web
+cli cli_port_zero 2 "portsteerctl: invalid port '0' in 'udp dport 0': port 0 is never valid" \
+	rule del udp dport 0
+cli cli_unknown_object 2 "$("$ctl" --help 2>&1 | sed '1i portsteerctl: unknown object '"'"'frob'"'"'')" frob
+cli cli_bad_settings 2 "portsteerctl: invalid hook 'output' (prerouting or input)" \
+	settings set hook output
+cli cli_listen_bad_count 2 "portsteerctl: listen: invalid count 'x'" \
+	listen queue 1 count x
+cli cli_bad_option 2 "$("$ctl" --bogus 2>&1)" --bogus
+"$ctl" --version | grep -Eq '^portsteerctl .+' && add ok cli_version || add not-ok cli_version
+"$ctl" --help | grep -q 'rule add \[ip|ip6|inet\] PROTO dport PORTS service NAME' &&
+	add ok cli_help || add not-ok cli_help
+printf 'service add a queue 1\nrule add tcp dport 80 service b\nflush\n' >/tmp/ps-unit-$$.conf
+err=$("$ctl" apply /tmp/ps-unit-$$.conf 2>&1)
+rc=$?
+rm -f /tmp/ps-unit-$$.conf
+want="/tmp/ps-unit-$$.conf:3: 'flush' is not allowed in a configuration file (only 'service add', 'rule add', 'settings set')
+/tmp/ps-unit-$$.conf:2: unknown service 'b'
+portsteerctl: /tmp/ps-unit-$$.conf: 2 errors, nothing applied"
+if [ $rc -eq 1 ] && [ "$err" = "$want" ]; then add ok cli_apply_refuses_file; else
+	add not-ok cli_apply_refuses_file; results+=("# status $rc: $err"); fi
+
+n=0
+for r in "${results[@]}"; do
+	case $r in "#"*) ;; *) n=$((n + 1)) ;; esac
+done
+echo "TAP version 13"
+echo "1..$n"
+i=0
+for r in "${results[@]}"; do
+	case $r in
+	"#"*) echo "$r" ;;
+	"ok "*) i=$((i + 1)); echo "ok $i ${r#ok }" ;;
+	*) i=$((i + 1)); echo "not ok $i ${r#not-ok }" ;;
+	esac
+done
+exit $fail
