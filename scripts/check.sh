@@ -14,6 +14,9 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+# Where builds and guest logs go; separate runs need separate directories.
+bdir=${PS_BUILD_DIR:-$top/build}
+mkdir -p "$bdir"
 host=0
 if [ "${1:-}" = --host ]; then
 	host=1
@@ -41,12 +44,12 @@ build_module() {
 	local kver=$1 kdir src
 	kdir=/usr/src/linux-headers-$kver
 	[ -f "$kdir/Makefile" ] || kdir=/lib/modules/$kver/build
-	src=$top/build/$kver/src
+	src=$bdir/$kver/src
 	mkdir -p "$src"
 	cp -a "$top/Kbuild" "$top/module" "$top/uapi" "$src/"
 	if ! make -s -C "$kdir" M="$src" PORTSTEER_WERROR=y \
-		PORTSTEER_VERSION="$PORTSTEER_VERSION" modules >"$top/build/$kver/build.log" 2>&1; then
-		sed 's/^/# build: /' "$top/build/$kver/build.log" >&2
+		PORTSTEER_VERSION="$PORTSTEER_VERSION" modules >"$bdir/$kver/build.log" 2>&1; then
+		sed 's/^/# build: /' "$bdir/$kver/build.log" >&2
 		return 1
 	fi
 	echo "$src/portsteer.ko"
@@ -90,18 +93,17 @@ export PORTSTEER_VERSION=${PORTSTEER_VERSION:-$(git describe --tags --always --d
 
 if [ -x "$top/tools/tests/run.sh" ]; then
 	echo "# host: unit tests of the tools"
-	"$top/tools/tests/run.sh" | tee build/host-unit.log
-	record "host unit tests" build/host-unit.log 1 "${PIPESTATUS[0]}"
+	"$top/tools/tests/run.sh" | tee "$bdir/host-unit.log"
+	record "host unit tests" "$bdir/host-unit.log" 1 "${PIPESTATUS[0]}"
 fi
 
 if [ $host -eq 1 ]; then
 	kver=$(uname -r)
-	mkdir -p build
 	if ko=$(build_module "$kver"); then
 		echo "# host: kernel $kver"
 		# shellcheck disable=SC2086
-		PS_KO=$ko selftests/run_tests.sh $tests | tee "build/host-$kver.log"
-		record "host $kver" "build/host-$kver.log" 1 "${PIPESTATUS[0]}"
+		PS_KO=$ko selftests/run_tests.sh $tests | tee "$bdir/host-$kver.log"
+		record "host $kver" "$bdir/host-$kver.log" 1 "${PIPESTATUS[0]}"
 	else
 		summary+=("host $kver: module build failed")
 		total_fail=$((total_fail + 1))
@@ -122,7 +124,7 @@ for k in "$@"; do
 		total_fail=$((total_fail + 1))
 		continue
 	fi
-	out=$top/build/$kver/vm
+	out=$bdir/$kver/vm
 	echo "# kernel $kver: booting a guest"
 	start=$(date +%s)
 	# shellcheck disable=SC2086

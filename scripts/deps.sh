@@ -11,7 +11,7 @@ pkgs=(
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	libmnl-dev libjansson-dev sparse
-	iproute2 nftables iptables python3 netbase procps
+	iproute2 nftables iptables python3 python3-yaml netbase procps iputils-ping
 )
 
 missing=()

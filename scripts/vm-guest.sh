@@ -31,4 +31,6 @@ sleep 1
 echo "PORTSTEER-GUEST-EXIT $rc $(cat /proc/sys/kernel/tainted)" >"$out"
 sync
 echo o >/proc/sysrq-trigger
-sleep 10
+# PID 1 must not exit before the power goes: wait with shell builtins only,
+# the root file system may already be gone.
+while :; do :; done
