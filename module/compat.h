@@ -46,6 +46,23 @@ char *ps_compat_extack_buf(void);
 #define PS_COMPAT_EXTACK_RING_NEEDED 1
 #endif
 
+/*
+ * 6.6 ("genetlink: add genl_info_dump() helper") gave dump callbacks a
+ * struct genl_info. Before it, struct genl_dumpit_info held the parsed
+ * attributes itself, under the same name.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+#define genl_info_dump(cb) genl_dumpit_info(cb)
+#endif
+
+/*
+ * nf_queue_nf_hook_drop() is exported (since 4.12) but declared only in
+ * net/netfilter/nf_internals.h, which the kernel headers packages do not
+ * ship; an in-tree build would include that header instead.
+ */
+struct net;
+void nf_queue_nf_hook_drop(struct net *net);
+
 #endif /* __KERNEL__ */
 
 #endif /* _PORTSTEER_COMPAT_H */

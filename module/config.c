@@ -419,8 +419,22 @@ static struct ps_table *ps_table_build(const struct list_head *services,
 	return t;
 }
 
+/**
+ * ps_hook_free() - unregister a registration that is no longer active
+ * @pn: the namespace
+ * @h: the registration; pn->hook_active no longer points to it
+ *
+ * nf_unregister_net_hook() drops the packets still queued in the namespace
+ * only after it took the hook out of the hook array, and nf_reinject()
+ * then WARNs on 6.1 when it finds the array gone (our hook was the last
+ * one) or shorter. So wait for the packets already in the hook, which
+ * queue nothing more once it is inactive, and drop what is queued while
+ * the hook is still there.
+ */
 static void ps_hook_free(struct ps_net *pn, struct ps_hook *h)
 {
+	synchronize_net();
+	nf_queue_nf_hook_drop(pn->net);
 	nf_unregister_net_hook(pn->net, &h->ops);
 	kfree_rcu(h, rcu);
 }

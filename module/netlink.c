@@ -682,27 +682,31 @@ static void *ps_dump_hdr(struct sk_buff *skb, struct netlink_callback *cb,
 	return hdr;
 }
 
-/* The dump takes no attributes; the request of a get names one service. */
-static int ps_service_dump_start(struct netlink_callback *cb)
+/* The name a service dump is limited to, or NULL. */
+static const char *ps_dump_filter(struct netlink_callback *cb)
 {
-	if (nlmsg_attrlen(cb->nlh, GENL_HDRLEN) > 0) {
-		NL_SET_ERR_MSG(cb->extack, "the service dump takes no attributes");
-		return -EINVAL;
-	}
-	return 0;
+	const struct nlattr *nest = genl_info_dump(cb)->attrs[PORTSTEER_A_SERVICE];
+	struct nlattr *tb[PORTSTEER_SERVICE_A_MAX + 1];
+
+	if (!nest || nla_parse_nested(tb, PORTSTEER_SERVICE_A_MAX, nest,
+				      ps_service_name_policy, NULL) ||
+	    !tb[PORTSTEER_SERVICE_A_NAME])
+		return NULL;
+	return nla_data(tb[PORTSTEER_SERVICE_A_NAME]);
 }
 
 static int ps_service_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct ps_net *pn = ps_pernet(sock_net(skb->sk));
 	unsigned long start = cb->args[0], idx = 0;
+	const char *only = ps_dump_filter(cb);
 	struct ps_service *svc;
 	void *hdr;
 
 	mutex_lock(&pn->lock);
 	cb->seq = pn->generation;
 	list_for_each_entry(svc, &pn->cfg.services, list) {
-		if (idx < start) {
+		if (idx < start || (only && strcmp(only, svc->name))) {
 			idx++;
 			continue;
 		}
@@ -1360,7 +1364,6 @@ static const struct genl_ops ps_genl_ops[] = {
 	{
 		.cmd	 = PORTSTEER_CMD_SERVICE_GET,
 		.doit	 = ps_service_get,
-		.start	 = ps_service_dump_start,
 		.dumpit	 = ps_service_dump,
 		.policy	 = ps_service_get_policy,
 		.maxattr = PORTSTEER_A_MAX,

@@ -43,8 +43,9 @@
  *        PORTSTEER_SERVICE_A_NAME: NLA_NUL_STRING, required
  *    PORTSTEER_A_FLAGS: NLA_U32, PORTSTEER_F_WITH_RULES
  *
- * PORTSTEER_CMD_SERVICE_GET: do (PORTSTEER_A_SERVICE with NAME) or dump (no
- *    attributes; services in name order). Each reply:
+ * PORTSTEER_CMD_SERVICE_GET: do (PORTSTEER_A_SERVICE with NAME) or dump
+ *    (services in name order; with PORTSTEER_A_SERVICE with NAME, only that
+ *    one). Each reply:
  *    PORTSTEER_A_GENERATION: NLA_U32
  *    PORTSTEER_A_SERVICE: NLA_NESTED
  *        NAME, QUEUE, QUEUE_COUNT, BALANCE, BYPASS as above
