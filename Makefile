@@ -6,17 +6,23 @@
 #   make W=1 / C=2       the same with extra warnings / with sparse on the module
 #   make lint            W=1, sparse and checkpatch --strict on everything; fails on any warning
 #   make style           checkpatch.pl --strict on every source file
-#   make deps            install (apt) what building and testing need; quiet when all is there
-#   make check           build and run the selftests in one qemu guest per kernel (KERNELS=6.1 6.12)
+#   make deps            install (apt) what building and testing need, and the sid chroot
+#                        (scripts/sid-root.sh); quiet when all is there
+#   make check           build and run the selftests in one qemu guest per kernel (KERNELS=6.1 6.12 sid)
 #   make check HOST=1    run the selftests on this host (needs root and a kernel that loads modules)
 #   make demo            show the module at work in a guest
+#   make bench           measure the packet path against nft/iptables/ipset in an icount guest
+#                        and write Documentation/benchmark.md (BENCH_KERNEL= or KVER=, default 6.1)
+#   make install         the module (updates/, depmod), portsteerctl, man page, completion,
+#                        uapi header, portsteer.service; DESTDIR= and PREFIX= as usual
+#   make dkms-install    the sources to /usr/src/portsteer-VERSION and dkms add
 #   make clean
 #
 # The kernel to build against: KDIR=..., else KVER=... (/lib/modules/$KVER/build or
 # /usr/src/linux-headers-$KVER), else the running kernel's build directory, else the
 # newest Debian headers installed.
 
-KERNELS ?= 6.1 6.12
+KERNELS ?= 6.1 6.12 sid
 PORTSTEER_CACHE ?= /var/cache/portsteer
 export PORTSTEER_CACHE
 
@@ -35,7 +41,8 @@ endif
 endif
 endif
 
-.PHONY: all module tools selftests style sparse lint deps check demo clean kernel-tools
+.PHONY: all module tools selftests style sparse lint deps check demo bench clean kernel-tools \
+	install module-install dkms-install
 
 all: module tools selftests
 
@@ -58,12 +65,16 @@ STYLE_FILES := $(shell git -C $(CURDIR) ls-files --cached --others --exclude-sta
 style: kernel-tools
 	@scripts/style.sh $(STYLE_FILES)
 
-# W=1 and sparse must both be silent: rebuild from clean and fail on any diagnostic.
+# W=1 and sparse must both be silent: build a fresh copy of the sources
+# (a clean of this tree would also delete the modules other runs built
+# under build/) and fail on any diagnostic.
+LINT_DIR := $(CURDIR)/build/lint
+
 sparse:
-	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) clean >/dev/null
-	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) W=1 C=2 modules 2>&1 | tee .lint.log | \
-		grep -v 'Skipping BTF generation' ; \
-	! grep -E 'warning|error' .lint.log >/dev/null; rc=$$?; rm -f .lint.log; exit $$rc
+	@rm -rf $(LINT_DIR) && mkdir -p $(LINT_DIR) && cp -a Kbuild module uapi $(LINT_DIR)/
+	@$(MAKE) -s -C $(KDIR) M=$(LINT_DIR) W=1 C=2 PORTSTEER_VERSION=$(PORTSTEER_VERSION) \
+		modules 2>&1 | tee $(LINT_DIR)/lint.log | grep -v 'Skipping BTF generation' ; \
+	! grep -E 'warning|error' $(LINT_DIR)/lint.log >/dev/null
 
 lint: sparse style
 
@@ -75,6 +86,38 @@ check: tools selftests
 
 demo:
 	@scripts/demo.sh
+
+bench:
+	@scripts/bench.sh $(or $(BENCH_KERNEL),$(KVER),6.1)
+
+# Installing on a real host (DESTDIR for staging, PREFIX for the tools). The
+# module goes to /lib/modules/$(INSTALL_KVER)/updates/, for the kernel of KDIR.
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+INCLUDEDIR ?= $(PREFIX)/include
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+DEPMOD ?= depmod
+INSTALL_KVER ?= $(or $(KVER),$(patsubst linux-headers-%,%,$(notdir $(realpath $(KDIR)))))
+DKMS_VERSION ?= $(PORTSTEER_VERSION)
+DKMS_SOURCES := Kbuild COPYING dkms.conf $(wildcard module/*.c module/*.h) uapi/linux/portsteer.h
+
+module-install: module
+	install -D -m 0644 portsteer.ko $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/portsteer.ko
+	$(if $(DESTDIR),@echo "portsteer: staged in DESTDIR; run '$(DEPMOD) -a $(INSTALL_KVER)' on the target",$(DEPMOD) -a $(INSTALL_KVER))
+
+install: module-install tools
+	$(MAKE) -C tools install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) SBINDIR=$(SBINDIR)
+	install -D -m 0644 uapi/linux/portsteer.h $(DESTDIR)$(INCLUDEDIR)/linux/portsteer.h
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@MODPROBE@|/sbin/modprobe|g' \
+		dist/portsteer.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/portsteer.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/portsteer.service
+
+# The sources to /usr/src/portsteer-VERSION, then `dkms add` (not with DESTDIR).
+dkms-install:
+	@$(foreach f,$(DKMS_SOURCES),install -D -m 0644 $(f) $(DESTDIR)/usr/src/portsteer-$(DKMS_VERSION)/$(f);)
+	sed -i 's|@PORTSTEER_VERSION@|$(DKMS_VERSION)|' $(DESTDIR)/usr/src/portsteer-$(DKMS_VERSION)/dkms.conf
+	$(if $(DESTDIR),,dkms add -m portsteer -v $(DKMS_VERSION))
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1

@@ -6,6 +6,10 @@
 #
 #   check.sh [--host] [KERNEL...]     KERNEL: 6.1, 6.12, or a full version string
 #
+# KERNEL sid is the newest Debian kernel: the sid chroot of scripts/sid-root.sh
+# (built or refreshed on demand) builds the module with its own compiler and is
+# the guest's root, with this clone bind-mounted at the same path.
+#
 # Prints the KTAP of each kernel, a summary, and last the line
 # "N passed, N failed, N skipped". Exits non-zero on any failure. A guest that
 # panics, warns, gets tainted or hangs counts as one more failure, and its
@@ -22,7 +26,7 @@ if [ "${1:-}" = --host ]; then
 	host=1
 	shift
 fi
-[ $# -gt 0 ] || set -- 6.1 6.12
+[ $# -gt 0 ] || set -- 6.1 6.12 sid
 tests=${PS_TESTS:-}
 
 total_pass=0 total_fail=0 total_skip=0
@@ -40,14 +44,16 @@ resolve_kver() {
 }
 
 # Build portsteer.ko for kernel $1 in build/$1/src; prints the module path.
+# In the root file system $root when set (sid), chrooted, with its compiler.
 build_module() {
-	local kver=$1 kdir src
+	local kver=$1 kdir src inroot=()
+	[ -n "${root:-}" ] && inroot=("$top/scripts/in-root.sh" --chroot "$root")
 	kdir=/usr/src/linux-headers-$kver
-	[ -f "$kdir/Makefile" ] || kdir=/lib/modules/$kver/build
+	[ -f "${root:-}$kdir/Makefile" ] || kdir=/lib/modules/$kver/build
 	src=$bdir/$kver/src
 	mkdir -p "$src"
 	cp -a "$top/Kbuild" "$top/module" "$top/uapi" "$src/"
-	if ! make -s -C "$kdir" M="$src" PORTSTEER_WERROR=y \
+	if ! "${inroot[@]}" make -s -C "$kdir" M="$src" PORTSTEER_WERROR=y \
 		PORTSTEER_VERSION="$PORTSTEER_VERSION" modules >"$bdir/$kver/build.log" 2>&1; then
 		sed 's/^/# build: /' "$bdir/$kver/build.log" >&2
 		return 1
@@ -97,6 +103,18 @@ if [ -x "$top/tools/tests/run.sh" ]; then
 	record "host unit tests" "$bdir/host-unit.log" 1 "${PIPESTATUS[0]}"
 fi
 
+# make install, the systemd unit and DKMS, on the host; not when PS_TESTS
+# picks single selftests.
+if [ -z "$tests" ]; then
+	export PS_BUILD_DIR=$bdir
+	echo "# host: make install and the systemd unit"
+	"$top/scripts/install-check.sh" | tee "$bdir/host-install.log"
+	record "host make install" "$bdir/host-install.log" 1 "${PIPESTATUS[0]}"
+	echo "# host: dkms build for each kernel"
+	"$top/scripts/dkms-check.sh" | tee "$bdir/host-dkms.log"
+	record "host dkms" "$bdir/host-dkms.log" 1 "${PIPESTATUS[0]}"
+fi
+
 if [ $host -eq 1 ]; then
 	kver=$(uname -r)
 	if ko=$(build_module "$kver"); then
@@ -112,7 +130,21 @@ if [ $host -eq 1 ]; then
 fi
 
 for k in "$@"; do
-	kver=$(resolve_kver "$k")
+	root='' vmwrap=()
+	if [ "$k" = sid ]; then
+		if ! sid=$(scripts/sid-root.sh --kver); then
+			echo "# kernel sid: FAILED: no sid chroot (scripts/sid-root.sh said why above)"
+			summary+=("kernel sid: no sid chroot (archive unreachable?)")
+			total_fail=$((total_fail + 1))
+			continue
+		fi
+		root=$(sed -n 1p <<<"$sid")
+		kver=$(sed -n 2p <<<"$sid")
+		vmwrap=(scripts/in-root.sh "$root" scripts/vm.sh --root "$root")
+	else
+		kver=$(resolve_kver "$k")
+	fi
+	[ ${#vmwrap[@]} -gt 0 ] || vmwrap=(scripts/vm.sh)
 	if [ -z "$kver" ]; then
 		echo "# kernel $k: not installed (make deps)"
 		summary+=("kernel $k: not installed")
@@ -128,7 +160,7 @@ for k in "$@"; do
 	echo "# kernel $kver: booting a guest"
 	start=$(date +%s)
 	# shellcheck disable=SC2086
-	scripts/vm.sh --timeout "${PS_VM_TIMEOUT:-1500}" "$kver" "$out" \
+	"${vmwrap[@]}" --timeout "${PS_VM_TIMEOUT:-1500}" "$kver" "$out" \
 		env PS_KO="$ko" "$top/selftests/run_tests.sh" $tests
 	rc=$?
 	tr -d '\r' <"$out/output.log" | grep -v '^PORTSTEER-GUEST-EXIT' | tee "$out/ktap.log"

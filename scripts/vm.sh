@@ -70,9 +70,9 @@ if [ ! -s "$initrd" ]; then
 	while read -r ko; do
 		dst=$tmp/lib/modules/$(basename "${ko%.xz}")
 		case $ko in
-		*.xz) xz -dc "$root$ko" >"$dst" ;;
-		*.zst) zstd -qdc "$root$ko" >"$dst" ;;
-		*) cp "$root$ko" "$dst" ;;
+		*.xz) xz -dc "$ko" >"$dst" ;;
+		*.zst) zstd -qdc "$ko" >"$dst" ;;
+		*) cp "$ko" "$dst" ;;
 		esac
 		echo "/lib/modules/$(basename "$dst")" >>"$tmp/modlist"
 	done <"$tmp/mods"

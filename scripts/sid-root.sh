@@ -1,0 +1,152 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The newest Debian kernel (sid) for the test matrix: a debootstrap sid chroot
+# holding that kernel, its headers, its compiler and what the selftests run,
+# cached outside the clone and exported whole as the guest's root.
+#
+#   sid-root.sh            build or refresh the chroot; prints its path
+#   sid-root.sh --kver     the same, then prints the newest kernel in it
+#   sid-root.sh --cached   no network: print the path if a chroot is cached
+#
+# The chroot is $PORTSTEER_CACHE/sid-root (default /var/cache/portsteer). It
+# is refreshed at most once a day (stamp file), or at once when this script
+# (its package list) changes: apt-get update inside it and, when sid's
+# kernel moved, a dist-upgrade that installs the new kernel and drops the
+# old one. When the archive cannot be reached: a cached chroot is kept, with
+# a warning; without one, this fails and says why.
+set -euo pipefail
+
+cache=${PORTSTEER_CACHE:-/var/cache/portsteer}
+root=$cache/sid-root
+mirror=${PORTSTEER_SID_MIRROR:-http://deb.debian.org/debian}
+stamp=$root/.portsteer-stamp
+pkgs=(
+	linux-image-amd64 linux-headers-amd64 make gcc libc6-dev kmod
+	iproute2 nftables iptables procps iputils-ping psmisc
+	python3 python3-yaml libmnl0 libjansson4 bash coreutils util-linux dkms
+)
+self_hash=$(sha1sum "$0" | cut -c1-12)
+
+say() { echo "sid-root: $*" >&2; }
+
+newest_kver() {		# newest kernel image in chroot $1
+	ls "$1"/boot/vmlinuz-* 2>/dev/null | sed 's|.*/vmlinuz-||' | sort -V | tail -n1
+}
+
+mode=${1:-}
+if [ "$mode" = --cached ]; then
+	[ -f "$stamp" ] && [ -n "$(newest_kver "$root")" ] || {
+		say "no sid chroot cached in $root (run scripts/sid-root.sh or make deps)"
+		exit 1
+	}
+	echo "$root"
+	exit 0
+fi
+
+[ "$(id -u)" -eq 0 ] || { say "must run as root"; exit 1; }
+mkdir -p "$cache"
+# One builder at a time; others wait for it.
+exec 9>"$cache/sid-root.lock"
+flock 9
+
+# Run COMMAND in chroot $1 with proc, sys and dev mounted, in a private mount
+# namespace so nothing stays mounted whatever happens.
+in_chroot() {
+	local dir=$1
+	shift
+	unshare --mount --propagation private -- /bin/sh -c '
+		dir=$1; shift
+		mount -t proc proc "$dir/proc" && mount -t sysfs sys "$dir/sys" &&
+		mount --rbind /dev "$dir/dev" || exit 1
+		exec chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"' sh "$dir" "$@"
+}
+
+# The host's apt policy on expired Release files (a snapshot mirror) holds
+# in the chroot too.
+apt_opts=(-o Dpkg::Use-Pty=0 -o APT::Install-Recommends=false)
+eval "$(apt-config shell valid_until Acquire::Check-Valid-Until 2>/dev/null)"
+[ "${valid_until:-}" = false ] && apt_opts+=(-o Acquire::Check-Valid-Until=false)
+
+apt_in() {		# apt_in DIR ARGS...
+	local dir=$1
+	shift
+	in_chroot "$dir" apt-get -y -q "${apt_opts[@]}" "$@"
+}
+
+fresh() {		# the stamp is from today and from this script
+	[ -f "$stamp" ] && [ -n "$(newest_kver "$root")" ] &&
+		[ "$(sed -n 2p "$stamp")" = "$self_hash" ] &&
+		[ -n "$(find "$stamp" -mmin -1440)" ]
+}
+
+write_stamp() {
+	printf '%s\n%s\n%s\n' "$(newest_kver "$root")" "$self_hash" "$(date -u +%FT%TZ)" >"$stamp"
+}
+
+build() {
+	local tmp=$root.new start
+	start=$(date +%s)
+	rm -rf "$tmp"
+	say "debootstrap sid into $tmp from $mirror"
+	if ! debootstrap --variant=minbase sid "$tmp" "$mirror" >"$cache/sid-root.log" 2>&1; then
+		tail -n 20 "$cache/sid-root.log" | sed 's/^/sid-root: debootstrap: /' >&2
+		rm -rf "$tmp"
+		return 1
+	fi
+	say "installing ${pkgs[*]}"
+	if ! apt_in "$tmp" install "${pkgs[@]}" >>"$cache/sid-root.log" 2>&1; then
+		tail -n 20 "$cache/sid-root.log" | sed 's/^/sid-root: apt: /' >&2
+		rm -rf "$tmp"
+		return 1
+	fi
+	in_chroot "$tmp" apt-get clean
+	rm -rf "$root"
+	mv "$tmp" "$root"
+	write_stamp
+	say "built: kernel $(newest_kver "$root") in $(( $(date +%s) - start ))s"
+}
+
+refresh() {
+	local have want
+	have=$(head -n1 "$stamp" 2>/dev/null || true)
+	if ! apt_in "$root" update >"$cache/sid-root.log" 2>&1; then
+		tail -n 5 "$cache/sid-root.log" | sed 's/^/sid-root: apt: /' >&2
+		return 1
+	fi
+	want=$(in_chroot "$root" apt-cache policy linux-image-amd64 | awk '/Candidate:/ { print $2 }')
+	inst=$(in_chroot "$root" dpkg-query -W -f='${Version}' linux-image-amd64 2>/dev/null || true)
+	if [ "$want" != "$inst" ] || [ "$(sed -n 2p "$stamp" 2>/dev/null)" != "$self_hash" ]; then
+		say "sid's kernel moved ($inst -> $want) or the package list changed: upgrading"
+		apt_in "$root" dist-upgrade >>"$cache/sid-root.log" 2>&1 &&
+			apt_in "$root" install "${pkgs[@]}" >>"$cache/sid-root.log" 2>&1 &&
+			apt_in "$root" autoremove --purge >>"$cache/sid-root.log" 2>&1 || {
+			tail -n 20 "$cache/sid-root.log" | sed 's/^/sid-root: apt: /' >&2
+			return 1
+		}
+		in_chroot "$root" apt-get clean
+		# Only the newest kernel stays: its image, modules and headers.
+		k=$(newest_kver "$root")
+		for old in $(ls "$root"/boot/vmlinuz-* | sed 's|.*/vmlinuz-||'); do
+			[ "$old" = "$k" ] && continue
+			in_chroot "$root" dpkg --purge "linux-image-$old" "linux-headers-$old" \
+				>>"$cache/sid-root.log" 2>&1 || true
+		done
+		say "kernel was $have, now $(newest_kver "$root")"
+	fi
+	write_stamp
+}
+
+if [ ! -f "$stamp" ] || [ -z "$(newest_kver "$root")" ]; then
+	build || { say "FAILED: cannot build the sid chroot (is $mirror reachable?); see $cache/sid-root.log"; exit 1; }
+elif ! fresh; then
+	if ! refresh; then
+		say "WARNING: sid's archive is unreachable; keeping the cached kernel $(newest_kver "$root") of $(sed -n 3p "$stamp")"
+	fi
+fi
+
+echo "$root"
+if [ "$mode" = --kver ]; then
+	newest_kver "$root"
+fi
