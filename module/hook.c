@@ -333,35 +333,35 @@ static void ps_count(struct ps_net *pn, enum ps_counter c)
 	u64_stats_update_end(&s->syncp);
 }
 
-/**
- * ps_hook_fn() - classify a packet and steer it to its service's queue
- * @priv: the &struct ps_hook this hook was registered with
- * @skb: the packet
- * @state: the hook's state
- *
- * Return: NF_QUEUE_NR() of the service's queue (with the bypass flag when
- * the service has it) for a matched packet, NF_ACCEPT for anything else.
- */
-unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,
-			const struct nf_hook_state *state)
+/* Count a matched packet and return the verdict of its queue @q. */
+static unsigned int ps_steer(struct ps_net *pn, const struct ps_dp_service *svc,
+			     const struct sk_buff *skb, bool icmp, u16 q)
 {
-	const struct ps_hook *h = priv;
-	struct ps_net *pn = h->pn;
-	const struct ps_dp_service *svc = NULL;
-	const struct ps_table *t;
 	struct ps_svc_pcpu *ss;
-	bool v6, icmp = false;
+
+	ps_count(pn, icmp ? PS_CNT_ICMP : PS_CNT_MATCHED);
+	ss = this_cpu_ptr(svc->stats);
+	u64_stats_update_begin(&ss->syncp);
+	u64_stats_inc(&ss->packets);
+	u64_stats_add(&ss->bytes, skb->len);
+	u64_stats_update_end(&ss->syncp);
+	return NF_QUEUE_NR(q) | svc->verdict_flags;
+}
+
+/*
+ * The general packet path: IPv4 options, IPv6 extension headers, fragments,
+ * ICMP errors, headers outside the linear part of the skb, malformed
+ * packets, protocols portsteer does not steer.
+ */
+static noinline unsigned int ps_hook_slow(struct ps_net *pn,
+					  const struct ps_table *t,
+					  struct sk_buff *skb, bool v6)
+{
+	const struct ps_dp_service *svc = NULL;
+	bool icmp = false;
 	struct ps_flow f;
 	enum ps_parse r;
 
-	/* A registration being replaced stands aside for the new one. */
-	if (unlikely(rcu_access_pointer(pn->hook_active) != h))
-		return NF_ACCEPT;
-	t = rcu_dereference(pn->table);
-	if (unlikely(!t))
-		return NF_ACCEPT;
-
-	v6 = state->pf == NFPROTO_IPV6;
 	r = v6 ? ps_parse_ipv6(skb, skb_network_offset(skb), &f, true)
 	       : ps_parse_ipv4(skb, skb_network_offset(skb), &f, true);
 	switch (r) {
@@ -385,12 +385,146 @@ unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,
 			     r == PS_PKT_NO_L4 ? PS_CNT_NO_L4 : PS_CNT_UNMATCHED);
 		return NF_ACCEPT;
 	}
+	return ps_steer(pn, svc, skb, icmp, ps_queue(svc, &f, v6, t->seed));
+}
 
-	ps_count(pn, icmp ? PS_CNT_ICMP : PS_CNT_MATCHED);
-	ss = this_cpu_ptr(svc->stats);
-	u64_stats_update_begin(&ss->syncp);
-	u64_stats_inc(&ss->packets);
-	u64_stats_add(&ss->bytes, skb->len);
-	u64_stats_update_end(&ss->syncp);
-	return NF_QUEUE_NR(ps_queue(svc, &f, v6, t->seed)) | svc->verdict_flags;
+/*
+ * The fast path reads in place the packets nearly all traffic is made of:
+ * an IPv4 header without options, or an IPv6 header followed directly by
+ * the transport header; not a fragment; a protocol portsteer steers; the
+ * whole minimal transport header in the linear part and consistent. Any
+ * other packet goes to ps_hook_slow(), which reaches the same verdict for
+ * these ones. Per protocol number: the minimal transport header (0: not
+ * steered) and the index of ps_proto_index().
+ */
+static const struct {
+	u8 min;
+	u8 pi;
+} ps_fast_proto[256] = {
+	[IPPROTO_TCP] = { sizeof(struct tcphdr), 0 },
+	[IPPROTO_UDP] = { sizeof(struct udphdr), 1 },
+	[IPPROTO_UDPLITE] = { sizeof(struct udphdr), 2 },
+	[IPPROTO_SCTP] = { 12, 3 },
+	[IPPROTO_DCCP] = { 12, 4 },
+};
+
+/*
+ * The queue of a multi-queue service, from the headers read in place: the
+ * same as ps_queue() with ps_flow_hash() of the packet's flow.
+ */
+static u16 ps_fast_queue(const struct ps_dp_service *svc, const void *nh,
+			 const __be16 *ports, bool v6, u8 proto, u32 seed)
+{
+	u32 p = (u32)ntohs(ports[0]) << 16 | ntohs(ports[1]);
+	u32 hash;
+
+	if (svc->balance == PORTSTEER_BALANCE_CPU)
+		return svc->qbase + raw_smp_processor_id() % svc->qcount;
+	if (v6) {
+		const struct ipv6hdr *ip6h = nh;
+
+		/* saddr then daddr, as f->addr of a ps_flow */
+		hash = jhash_3words(jhash2((__force const u32 *)&ip6h->addrs,
+					   8, seed), p, proto, seed);
+	} else {
+		const struct iphdr *iph = nh;
+
+		hash = jhash_3words((__force u32)iph->saddr,
+				    (__force u32)iph->daddr, p, seed ^ proto);
+	}
+	return svc->qbase + reciprocal_scale(hash, svc->qcount);
+}
+
+/**
+ * ps_hook_fn() - classify a packet and steer it to its service's queue
+ * @priv: the &struct ps_hook this hook was registered with
+ * @skb: the packet
+ * @state: the hook's state
+ *
+ * Return: NF_QUEUE_NR() of the service's queue (with the bypass flag when
+ * the service has it) for a matched packet, NF_ACCEPT for anything else.
+ */
+unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,
+			const struct nf_hook_state *state)
+{
+	const struct ps_hook *h = priv;
+	struct ps_net *pn = h->pn;
+	const struct ps_dp_service *svc;
+	unsigned int nhoff, thoff, end, l4len;
+	const struct ps_table *t;
+	const __be16 *ports;
+	const u8 *nh;
+	const u32 *top;
+	u8 proto, min;
+	u32 e;
+	bool v6;
+
+	/* A registration being replaced stands aside for the new one. */
+	if (unlikely(rcu_access_pointer(pn->hook_active) != h))
+		return NF_ACCEPT;
+	t = rcu_dereference(pn->table);
+	if (unlikely(!t))
+		return NF_ACCEPT;
+
+	v6 = state->pf == NFPROTO_IPV6;
+	nhoff = skb_network_offset(skb);
+	nh = skb_network_header(skb);
+	if (!v6) {
+		const struct iphdr *iph = (const void *)nh;
+
+		if (unlikely(nhoff + sizeof(*iph) > skb_headlen(skb) ||
+			     nh[0] != 0x45 ||
+			     (iph->frag_off & htons(IP_MF | IP_OFFSET))))
+			goto slow;
+		proto = iph->protocol;
+		thoff = nhoff + sizeof(*iph);
+		end = nhoff + ntohs(iph->tot_len);
+	} else {
+		const struct ipv6hdr *ip6h = (const void *)nh;
+
+		if (unlikely(nhoff + sizeof(*ip6h) > skb_headlen(skb) ||
+			     ip6h->version != 6))
+			goto slow;
+		proto = ip6h->nexthdr;
+		thoff = nhoff + sizeof(*ip6h);
+		end = thoff + ntohs(ip6h->payload_len);
+	}
+	min = ps_fast_proto[proto].min;
+	if (unlikely(!min || thoff + min > end || end > skb->len ||
+		     thoff + min > skb_headlen(skb)))
+		goto slow;
+	l4len = end - thoff;
+	ports = (const __be16 *)(nh + (thoff - nhoff));
+	if (proto == IPPROTO_TCP) {
+		unsigned int doff = ((const struct tcphdr *)ports)->doff;
+
+		if (unlikely(doff < sizeof(struct tcphdr) / 4 ||
+			     doff * 4 > l4len))
+			goto slow;
+	} else if (proto == IPPROTO_UDP) {
+		unsigned int ulen = ntohs(((const struct udphdr *)ports)->len);
+
+		if (unlikely(ulen < sizeof(struct udphdr) || ulen > l4len))
+			goto slow;
+	}
+
+	/* ps_lookup(), with the protocol's index from the table above. */
+	top = t->top[v6][ps_fast_proto[proto].pi];
+	if (!top)
+		goto unmatched;
+	e = top[ntohs(ports[1]) >> (16 - PS_BLOCK_BITS)];
+	if (e & PS_LEAF)
+		e = t->leaves[e & ~PS_LEAF][ntohs(ports[1]) % PS_BLOCK_PORTS];
+	if (!e)
+		goto unmatched;
+	svc = &t->svc[e - 1];
+	return ps_steer(pn, svc, skb, false,
+			svc->qcount == 1 ? svc->qbase :
+			ps_fast_queue(svc, nh, ports, v6, proto, t->seed));
+
+unmatched:
+	ps_count(pn, PS_CNT_UNMATCHED);
+	return NF_ACCEPT;
+slow:
+	return ps_hook_slow(pn, t, skb, v6);
 }
