@@ -138,7 +138,7 @@ for fam in 4 6; do
 	dst=$A4
 	[ $fam = 6 ] && dst=$A6
 	ctl stats reset
-	listen_start l4_$fam queue 10-20 count "$nwant" timeout 30
+	listen_start l4_$fam queue 10-20 count "$nwant" timeout 120
 	# shellcheck disable=SC2086
 	ip netns exec "$C" python3 "$PKT" batch $fam "$dst" \
 		$(for s in $specs; do echo "${s%:*}"; done)
@@ -163,7 +163,7 @@ expect "family_ip6_rule_ignores_ipv4" "$(svc_packets a)" "5"
 ip netns exec "$S" python3 -c "
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('0.0.0.0', 8080)); s.listen(5); s.settimeout(20)
+s.bind(("0.0.0.0", 8080)); s.listen(5); s.settimeout(120)
 print('ready', flush=True)
 for _ in range(2):
     c, _ = s.accept(); c.recv(16); c.close()
@@ -176,32 +176,32 @@ ktap_result "unmatched_tcp_connection_completes" \
 # 4. A TCP connection to a steered port completes when the consumer accepts
 # and fails when it drops.
 ctl rule add tcp dport 8080 service a
-listen_start acc a timeout 20 verdict accept
+listen_start acc a timeout 120 verdict accept
 ktap_result "steered_tcp_completes_with_accepting_consumer" \
-	ip netns exec "$C" python3 "$PKT" tcp-connect 4 $A4 8080 --timeout 10
-pkill -f "listen a timeout 20 verdict accept"
+	ip netns exec "$C" python3 "$PKT" tcp-connect 4 $A4 8080 --timeout 30
+pkill -f "listen a timeout 120 verdict accept"
 wait
-listen_start drop a timeout 8 verdict drop
+listen_start drop a timeout 120 verdict drop
 if ip netns exec "$C" python3 "$PKT" tcp-connect 4 $A4 8080 --timeout 3 2>/dev/null; then
 	ktap_fail "steered_tcp_fails_with_dropping_consumer"
 else
 	ktap_pass "steered_tcp_fails_with_dropping_consumer"
 fi
-pkill -f "listen a timeout 8 verdict drop"
+pkill -f "listen a timeout 120 verdict drop"
 kill $srv 2>/dev/null
 wait
 ctl rule del tcp dport 8080
 
 # 5. No consumer: bypass lets traffic through, no bypass drops it.
-rx() {		# rx FAMILY DST PORT: datagrams a UDP socket in $S receives
+rx() {		# rx FAMILY DST PORT WAIT: datagrams a UDP socket in $S receives
 	ip netns exec "$S" python3 -c "
 import socket, sys
 fam = socket.AF_INET6 if '$1' == '6' else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_DGRAM); s.bind(('$2', $3))
 n = 0
 print('ready', flush=True)
-# All 4 datagrams, or what came within 8 s (TCG on a busy host is slow).
-s.settimeout(8)
+# All 4 datagrams, or what came within WAIT s (TCG on a busy host is slow).
+s.settimeout($4)
 try:
     while n < 4:
         s.recv(100); n += 1
@@ -213,13 +213,13 @@ print(n)" >"$tmp/rx" &
 	wait $!
 	tail -n1 "$tmp/rx"
 }
-expect "bypass_without_consumer_delivers" "$(rx 4 $A4 5500)" 4
+expect "bypass_without_consumer_delivers" "$(rx 4 $A4 5500 60)" 4
 ctl service change b nobypass
-expect "no_bypass_without_consumer_drops" "$(rx 4 $A4 5500)" 0
+expect "no_bypass_without_consumer_drops" "$(rx 4 $A4 5500 10)" 0
 ctl service change b bypass
 
 # 6. A consumer receives exactly what was sent, on the service's queue.
-listen_start exact b count 7 timeout 20
+listen_start exact b count 7 timeout 120
 ip netns exec "$C" python3 "$PKT" l4 4 udp $A4 5001 --count 4
 ip netns exec "$C" python3 "$PKT" l4 6 sctp $A6 3869 --count 3
 listen_wait
@@ -231,7 +231,7 @@ expect "consumer_receives_exactly_what_was_sent" \
 ctl service add lb queue 30-33 bypass
 ctl rule add udp dport 6500 service lb
 ctl settings set seed 12345
-listen_start flows lb count 192 timeout 60
+listen_start flows lb count 192 timeout 240
 ip netns exec "$C" python3 "$PKT" flows 4 udp $A4 6500 --flows 64 --count 3 --sport 20000
 listen_wait
 listen_queues flows | awk '{print $1, $2}' | sort -u >"$tmp/placement1"
@@ -241,18 +241,18 @@ expect "flow_hash_keeps_each_flow_on_one_queue" \
 	"$(awk '{print $1}' "$tmp/placement1" | sort | uniq -d | wc -l) $(wc -l <"$tmp/placement1")" "0 64"
 ctl settings set seed 1
 ctl settings set seed 12345
-listen_start flows2 lb count 64 timeout 60
+listen_start flows2 lb count 64 timeout 240
 ip netns exec "$C" python3 "$PKT" flows 4 udp $A4 6500 --flows 64 --count 1 --sport 20000
 listen_wait
 listen_queues flows2 | awk '{print $1, $2}' | sort -u >"$tmp/placement2"
 ktap_result "same_seed_same_placement" cmp -s "$tmp/placement1" "$tmp/placement2"
-listen_start flows6 lb count 64 timeout 60
+listen_start flows6 lb count 64 timeout 240
 ip netns exec "$C" python3 "$PKT" flows 6 udp $A6 6500 --flows 64 --count 1 --sport 20000
 listen_wait
 expect "ipv6_flow_hash_uses_every_queue" \
 	"$(listen_queues flows6 | awk '{print $2}' | sort -u | xargs)" "30 31 32 33"
 ctl service change lb balance cpu
-listen_start cpu lb count 20 timeout 30
+listen_start cpu lb count 20 timeout 120
 ip netns exec "$C" python3 "$PKT" flows 4 udp $A4 6500 --flows 10 --count 2
 listen_wait
 q=$(listen_queues cpu | awk '{print $2}' | sort -u | xargs)
@@ -293,7 +293,7 @@ ctl service change lb balance flow
 for fam in 4 6; do
 	dst=$A4 cl=10.77.0.2
 	[ $fam = 6 ] && dst=$A6 cl=fd77::2
-	listen_start icmp$fam lb count 2 timeout 30
+	listen_start icmp$fam lb count 2 timeout 120
 	ip netns exec "$C" python3 "$PKT" udp $fam $dst 6500 --sport 33333
 	ip netns exec "$S" python3 "$PKT" udp $fam $cl 33333 --sport 6500
 	listen_wait
