@@ -163,7 +163,7 @@ expect "family_ip6_rule_ignores_ipv4" "$(svc_packets a)" "5"
 ip netns exec "$S" python3 -c "
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 8080)); s.listen(5); s.settimeout(120)
+s.bind(('0.0.0.0', 8080)); s.listen(5); s.settimeout(120)
 print('ready', flush=True)
 for _ in range(2):
     c, _ = s.accept(); c.recv(16); c.close()
