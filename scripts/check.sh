@@ -160,7 +160,7 @@ for k in "$@"; do
 	echo "# kernel $kver: booting a guest"
 	start=$(date +%s)
 	# shellcheck disable=SC2086
-	"${vmwrap[@]}" --timeout "${PS_VM_TIMEOUT:-2700}" "$kver" "$out" \
+	"${vmwrap[@]}" --timeout "${PS_VM_TIMEOUT:-3000}" "$kver" "$out" \
 		env PS_KO="$ko" "$top/selftests/run_tests.sh" $tests
 	rc=$?
 	tr -d '\r' <"$out/output.log" | grep -v '^PORTSTEER-GUEST-EXIT' | tee "$out/ktap.log"

@@ -18,7 +18,7 @@ if [ $# -gt 0 ]; then
 else
 	mapfile -t tests < <(grep -v -e '^#' -e '^$' "$here/tests.list")
 fi
-per_test_timeout=${PS_TEST_TIMEOUT:-900}
+per_test_timeout=${PS_TEST_TIMEOUT:-1500}
 
 echo "TAP version 13"
 echo "1..${#tests[@]}"
