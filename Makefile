@@ -10,6 +10,8 @@
 #                        (scripts/sid-root.sh); quiet when all is there
 #   make check           build and run the selftests in one qemu guest per kernel (KERNELS=6.1 6.12 sid)
 #   make check HOST=1    run the selftests on this host (needs root and a kernel that loads modules)
+#   make check-debug     the selftests on a debug kernel (KASAN, lockdep, kmemleak, failslab...)
+#                        built from Debian's linux-source once and cached (scripts/debug-kernel.sh)
 #   make demo            show the module at work in a guest
 #   make bench           measure the packet path against nft/iptables/ipset in an icount guest
 #                        and write Documentation/benchmark.md (BENCH_KERNEL= or KVER=, default 6.1)
@@ -41,7 +43,8 @@ endif
 endif
 endif
 
-.PHONY: all module tools selftests style sparse lint deps check demo bench clean kernel-tools \
+.PHONY: all module tools selftests style sparse lint deps check check-debug demo bench clean \
+	kernel-tools \
 	install module-install dkms-install
 
 all: module tools selftests
@@ -83,6 +86,9 @@ deps:
 
 check: tools selftests
 	@scripts/check.sh $(if $(HOST),--host) $(KERNELS)
+
+check-debug: tools selftests
+	@scripts/check.sh --guests-only debug
 
 demo:
 	@scripts/demo.sh

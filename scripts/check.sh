@@ -4,7 +4,7 @@
 # make check: build the module for each kernel of the matrix, boot one guest
 # per kernel, run the selftests in it, and report.
 #
-#   check.sh [--host] [KERNEL...]     KERNEL: 6.1, 6.12, or a full version string
+#   check.sh [--host] [--guests-only] [KERNEL...]     KERNEL: 6.1, 6.12, sid, debug, or a full version string
 #
 # KERNEL sid is the newest Debian kernel: the sid chroot of scripts/sid-root.sh
 # (built or refreshed on demand) builds the module with its own compiler and is
@@ -14,6 +14,10 @@
 # "N passed, N failed, N skipped". Exits non-zero on any failure. A guest that
 # panics, warns, gets tainted or hangs counts as one more failure, and its
 # console log is shown. --host runs the selftests on this machine instead.
+#
+# KERNEL debug is the debug kernel of scripts/debug-kernel.sh (KASAN, lockdep,
+# kmemleak, ...; built once and cached): the suite runs on it, and ends with
+# a kmemleak scan that must find nothing.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,13 +25,25 @@ cd "$top"
 # Where builds and guest logs go; separate runs need separate directories.
 bdir=${PS_BUILD_DIR:-$top/build}
 mkdir -p "$bdir"
-host=0
-if [ "${1:-}" = --host ]; then
-	host=1
-	shift
-fi
+host=0 host_checks=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--host) host=1; shift ;;
+	--guests-only) host_checks=0; shift ;;	# no host unit/install/DKMS checks
+	*) break ;;
+	esac
+done
 [ $# -gt 0 ] || set -- 6.1 6.12 sid
 tests=${PS_TESTS:-}
+
+# Settings of the selftests (PS_FUZZ_SEED, PS_FUZZ_COUNT, ...) go into the guest.
+guest_env=()
+while IFS= read -r v; do
+	case $v in
+	PS_BUILD_DIR | PS_TESTS | PS_VM_TIMEOUT | PS_KO) ;;
+	*) guest_env+=("$v=${!v}") ;;
+	esac
+done < <(compgen -e | grep '^PS_')
 
 total_pass=0 total_fail=0 total_skip=0
 summary=()
@@ -48,7 +64,7 @@ resolve_kver() {
 build_module() {
 	local kver=$1 kdir src inroot=()
 	[ -n "${root:-}" ] && inroot=("$top/scripts/in-root.sh" --chroot "$root")
-	kdir=/usr/src/linux-headers-$kver
+	kdir=${kdir_override:-/usr/src/linux-headers-$kver}
 	[ -f "${root:-}$kdir/Makefile" ] || kdir=/lib/modules/$kver/build
 	src=$bdir/$kver/src
 	mkdir -p "$src"
@@ -97,7 +113,7 @@ record() {		# record LABEL FILE GUEST_OK EXIT_STATUS
 
 export PORTSTEER_VERSION=${PORTSTEER_VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-nogit)}
 
-if [ -x "$top/tools/tests/run.sh" ]; then
+if [ $host_checks -eq 1 ] && [ -x "$top/tools/tests/run.sh" ]; then
 	echo "# host: unit tests of the tools"
 	"$top/tools/tests/run.sh" | tee "$bdir/host-unit.log"
 	record "host unit tests" "$bdir/host-unit.log" 1 "${PIPESTATUS[0]}"
@@ -105,7 +121,7 @@ fi
 
 # make install, the systemd unit and DKMS, on the host; not when PS_TESTS
 # picks single selftests.
-if [ -z "$tests" ]; then
+if [ -z "$tests" ] && [ $host_checks -eq 1 ]; then
 	export PS_BUILD_DIR=$bdir
 	echo "# host: make install and the systemd unit"
 	"$top/scripts/install-check.sh" | tee "$bdir/host-install.log"
@@ -130,8 +146,18 @@ if [ $host -eq 1 ]; then
 fi
 
 for k in "$@"; do
-	root='' vmwrap=()
-	if [ "$k" = sid ]; then
+	root='' vmwrap=() kdir_override='' vmopts=()
+	if [ "$k" = debug ]; then
+		if ! dbg=$(scripts/debug-kernel.sh); then
+			echo "# kernel debug: FAILED: no debug kernel (scripts/debug-kernel.sh said why above)"
+			summary+=("kernel debug: not built")
+			total_fail=$((total_fail + 1))
+			continue
+		fi
+		kver=$(sed -n 1p <<<"$dbg")
+		vmopts=(--kernel "$(sed -n 2p <<<"$dbg")" --mem 3072)
+		kdir_override=$(sed -n 3p <<<"$dbg")
+	elif [ "$k" = sid ]; then
 		if ! sid=$(scripts/sid-root.sh --kver); then
 			echo "# kernel sid: FAILED: no sid chroot (scripts/sid-root.sh said why above)"
 			summary+=("kernel sid: no sid chroot (archive unreachable?)")
@@ -160,8 +186,8 @@ for k in "$@"; do
 	echo "# kernel $kver: booting a guest"
 	start=$(date +%s)
 	# shellcheck disable=SC2086
-	"${vmwrap[@]}" --timeout "${PS_VM_TIMEOUT:-3000}" "$kver" "$out" \
-		env PS_KO="$ko" "$top/selftests/run_tests.sh" $tests
+	"${vmwrap[@]}" "${vmopts[@]}" --timeout "${PS_VM_TIMEOUT:-3000}" "$kver" "$out" \
+		env PS_KO="$ko" "${guest_env[@]}" "$top/selftests/run_tests.sh" $tests
 	rc=$?
 	tr -d '\r' <"$out/output.log" | grep -v '^PORTSTEER-GUEST-EXIT' | tee "$out/ktap.log"
 	verdict=$(cat "$out/verdict" 2>/dev/null || echo "no verdict")

@@ -12,6 +12,7 @@
 #   --mem MB        memory (default 2048)
 #   --append ARGS   more kernel command-line arguments
 #   --qemu ARGS     more qemu arguments
+#   --kernel FILE   the kernel image (default ROOT/boot/vmlinuz-KVER)
 #
 # The guest's root is ROOT, read-only over virtio-9p, with proc, sys, dev and
 # a tmpfs on /tmp and /run. COMMAND runs there as root, in the directory this
@@ -32,6 +33,7 @@ smp=2
 mem=2048
 append=
 qemu_extra=
+kernel=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--root) root=$2; shift 2 ;;
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--qemu) qemu_extra=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
 	--) shift; break ;;
 	-*) echo "vm.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -51,7 +54,7 @@ shift 2
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${PORTSTEER_CACHE:-/var/cache/portsteer}
-kernel=$root/boot/vmlinuz-$kver
+kernel=${kernel:-$root/boot/vmlinuz-$kver}
 [ -r "$kernel" ] || { echo "vm.sh: no kernel image $kernel" >&2; exit 2; }
 mkdir -p "$out" "$cache"
 out=$(cd "$out" && pwd)
@@ -93,7 +96,10 @@ mount -t sysfs sys /newroot/sys
 mount -t devtmpfs dev /newroot/dev
 mount -t tmpfs tmp /newroot/tmp
 mount -t tmpfs run /newroot/run
-exec chroot /newroot /bin/sh -c "cd '$PSCWD' && exec '$PSHERE/vm-guest.sh'"
+# switch_root, not chroot: the host root becomes the namespace's root, so
+# that nothing in the guest counts as chrooted (unshare(CLONE_NEWUSER)
+# refuses a chrooted caller).
+exec switch_root /newroot /bin/sh -c "cd '$PSCWD' && exec '$PSHERE/vm-guest.sh'"
 INIT
 	chmod +x "$tmp/init"
 	(cd "$tmp" && find . -path ./mods -prune -o -print | cpio -o -H newc --quiet | gzip -1) >"$initrd.tmp"
