@@ -104,7 +104,7 @@ struct ps_service *ps_service_alloc(const char *name)
 {
 	struct ps_service *svc;
 
-	svc = kzalloc(sizeof(*svc), GFP_KERNEL_ACCOUNT);
+	svc = kzalloc(sizeof(*svc), PS_GFP_CONFIG);
 	if (!svc)
 		return NULL;
 	svc->stats = alloc_percpu_gfp(struct ps_svc_pcpu, GFP_KERNEL_ACCOUNT);
@@ -369,7 +369,7 @@ static struct ps_table *ps_table_build(const struct list_head *services,
 	head = ALIGN(struct_size(t, svc, nservices), sizeof(u32));
 	bytes = head + (size_t)ntops * PS_BLOCKS * sizeof(u32) +
 		(size_t)nleaves * PS_BLOCK_PORTS * sizeof(u16);
-	t = kvzalloc(bytes, GFP_KERNEL_ACCOUNT);
+	t = kvzalloc(bytes, PS_GFP_CONFIG);
 	if (!t)
 		return NULL;
 	t->bytes = bytes;
@@ -445,7 +445,7 @@ static struct ps_hook *ps_hook_register(struct ps_net *pn,
 	struct ps_hook *h;
 	int err;
 
-	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
+	h = kzalloc(sizeof(*h), PS_GFP_CONFIG);
 	if (!h)
 		return ERR_PTR(-ENOMEM);
 	h->pn = pn;

@@ -618,7 +618,7 @@ static int ps_service_del(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (svc->nrules) {
 		rules = kvmalloc_array(pn->cfg.nrules - svc->nrules,
-				       sizeof(*rules), GFP_KERNEL_ACCOUNT);
+				       sizeof(*rules), PS_GFP_CONFIG);
 		if (!rules) {
 			err = -ENOMEM;
 			goto out;
@@ -748,7 +748,7 @@ static int ps_rules_from_msg(struct ps_net *pn, struct genl_info *info,
 				   pn->max_rules);
 		return -ENOSPC;
 	}
-	rules = kvmalloc_array(n, sizeof(*rules), GFP_KERNEL_ACCOUNT);
+	rules = kvmalloc_array(n, sizeof(*rules), PS_GFP_CONFIG);
 	if (!rules)
 		return -ENOMEM;
 	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
@@ -846,7 +846,7 @@ static int ps_rule_new(struct sk_buff *skb, struct genl_info *info)
 		goto out_free;
 	}
 	n = pn->cfg.nrules + nadd;
-	rules = kvmalloc_array(n, sizeof(*rules), GFP_KERNEL_ACCOUNT);
+	rules = kvmalloc_array(n, sizeof(*rules), PS_GFP_CONFIG);
 	if (!rules) {
 		err = -ENOMEM;
 		goto out_free;
@@ -912,7 +912,7 @@ static int ps_rule_del(struct sk_buff *skb, struct genl_info *info)
 	err = ps_rules_from_msg(pn, info, false, &del, &ndel);
 	if (err)
 		goto out;
-	gone = bitmap_zalloc(pn->cfg.nrules, GFP_KERNEL);
+	gone = bitmap_zalloc(pn->cfg.nrules, PS_GFP_CONFIG);
 	if (!gone && pn->cfg.nrules) {
 		err = -ENOMEM;
 		goto out_free;
@@ -941,7 +941,7 @@ static int ps_rule_del(struct sk_buff *skb, struct genl_info *info)
 		del[i].svc = r->svc;
 	}
 	rules = kvmalloc_array(max(pn->cfg.nrules - ndel, 1U), sizeof(*rules),
-			       GFP_KERNEL_ACCOUNT);
+			       PS_GFP_CONFIG);
 	if (!rules) {
 		err = -ENOMEM;
 		goto out_free;
@@ -1152,7 +1152,7 @@ static int ps_replace_begin(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	ps_txn_drop(pn);
-	txn = kzalloc(sizeof(*txn), GFP_KERNEL_ACCOUNT);
+	txn = kzalloc(sizeof(*txn), PS_GFP_CONFIG);
 	if (!txn) {
 		err = -ENOMEM;
 		goto out;
@@ -1191,7 +1191,7 @@ static int ps_txn_add_rule(struct ps_net *pn, struct ps_txn *txn,
 	if (cfg->nrules == cfg->rules_cap) {
 		u32 cap = max(cfg->rules_cap * 2, 64U);
 
-		grown = kvmalloc_array(cap, sizeof(*grown), GFP_KERNEL_ACCOUNT);
+		grown = kvmalloc_array(cap, sizeof(*grown), PS_GFP_CONFIG);
 		if (!grown)
 			return -ENOMEM;
 		if (cfg->nrules)

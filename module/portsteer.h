@@ -31,6 +31,14 @@
 #define PS_LEAF		0x80000000U	/* a top entry that points to a leaf */
 #define PS_SVC_HASH_BITS 8
 
+/*
+ * Configuration memory is charged to the memory cgroup of the task that
+ * asks for it; at the cgroup's limit the request fails with ENOMEM instead
+ * of invoking the OOM killer on the caller, and without a warning in the
+ * kernel log: the error is the caller's to report.
+ */
+#define PS_GFP_CONFIG	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
 /* Counters of a namespace, per CPU. */
 enum ps_counter {
 	PS_CNT_SEEN,

@@ -90,6 +90,14 @@ ps_unload() {
 	rmmod portsteer
 }
 
+# scaled N: a loop count divided by PS_SCALE (at least 1). make check-debug
+# sets PS_SCALE, as every process its kernel starts costs a second.
+scaled() {
+	local n=$(( $1 / ${PS_SCALE:-1} ))
+	[ "$n" -ge 1 ] || n=1
+	echo "$n"
+}
+
 # busywait TIMEOUT_MS COMMAND...: poll until COMMAND succeeds
 busywait() {
 	local timeout=$1 start now

@@ -5,7 +5,7 @@
 
 . "$(dirname "$0")"/lib.sh
 
-CYCLES=50
+CYCLES=$(scaled 50)
 ktap_header 4
 kmsg_mark
 ps_unload

@@ -6,7 +6,7 @@
 
 . "$(dirname "$0")"/lib.sh
 
-COUNT=100
+COUNT=$(scaled 100)
 ns=ps-$$
 ktap_header 3
 kmsg_mark

@@ -12,7 +12,7 @@
 
 CTL=${PORTSTEERCTL:-portsteerctl}
 FUZZ=$PS_SELFTESTS/nl_fuzz
-COUNT=${PS_FUZZ_COUNT:-100000}
+COUNT=${PS_FUZZ_COUNT:-$(scaled 100000)}
 SEED=${PS_FUZZ_SEED:-$(( $(date +%s%N) % 4294967296 ))}
 NS=ps-fuzz-$$
 tmp=$(mktemp -d)
