@@ -531,6 +531,26 @@ static int ps_recommit(struct ps_net *pn, struct netlink_ext_ack *extack)
 	return ps_recommit_with(pn, &pn->settings, extack);
 }
 
+/*
+ * Commit the namespace's services with @n new @rules; on success the array
+ * becomes the model's (the old one is freed), on failure it stays the
+ * caller's.
+ */
+static int ps_commit_rules(struct ps_net *pn, struct ps_rule *rules, u32 n,
+			   struct netlink_ext_ack *extack)
+{
+	int err;
+
+	err = ps_commit(pn, &pn->cfg.services, pn->cfg.nservices, rules, n,
+			&pn->settings, extack);
+	if (err)
+		return err;
+	kvfree(pn->cfg.rules);
+	pn->cfg.rules = rules;
+	pn->cfg.nrules = n;
+	return 0;
+}
+
 static int ps_service_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ps_net *pn = ps_info_pn(info);
@@ -628,18 +648,14 @@ static int ps_service_del(struct sk_buff *skb, struct genl_info *info)
 				rules[n++] = pn->cfg.rules[i];
 	}
 	ps_config_unlink_service(&pn->cfg, svc);
-	err = ps_commit(pn, &pn->cfg.services, pn->cfg.nservices,
-			rules ?: pn->cfg.rules, rules ? n : pn->cfg.nrules,
-			&pn->settings, info->extack);
+	if (rules)
+		err = ps_commit_rules(pn, rules, n, info->extack);
+	else
+		err = ps_recommit(pn, info->extack);
 	if (err) {
 		ps_config_add_service(&pn->cfg, svc);
 		kvfree(rules);
 		goto out;
-	}
-	if (rules) {
-		kvfree(pn->cfg.rules);
-		pn->cfg.rules = rules;
-		pn->cfg.nrules = n;
 	}
 	ps_notify(pn, PORTSTEER_CMD_SERVICE_DEL, svc, NULL, 0, false);
 	ps_service_free_rcu(svc);
@@ -867,13 +883,9 @@ static int ps_rule_new(struct sk_buff *skb, struct genl_info *info)
 		err = -EEXIST;
 		goto out_free;
 	}
-	err = ps_commit(pn, &pn->cfg.services, pn->cfg.nservices, rules, n,
-			&pn->settings, info->extack);
+	err = ps_commit_rules(pn, rules, n, info->extack);
 	if (err)
 		goto out_free;
-	kvfree(pn->cfg.rules);
-	pn->cfg.rules = rules;
-	pn->cfg.nrules = n;
 	rules = NULL;
 	for (i = 0; i < nadd; i++)
 		add[i].svc->nrules++;
@@ -949,13 +961,9 @@ static int ps_rule_del(struct sk_buff *skb, struct genl_info *info)
 	for (i = 0; i < pn->cfg.nrules; i++)
 		if (!test_bit(i, gone))
 			rules[n++] = pn->cfg.rules[i];
-	err = ps_commit(pn, &pn->cfg.services, pn->cfg.nservices, rules, n,
-			&pn->settings, info->extack);
+	err = ps_commit_rules(pn, rules, n, info->extack);
 	if (err)
 		goto out_free;
-	kvfree(pn->cfg.rules);
-	pn->cfg.rules = rules;
-	pn->cfg.nrules = n;
 	rules = NULL;
 	for (i = 0; i < ndel; i++)
 		del[i].svc->nrules--;

@@ -40,7 +40,7 @@ tests=${PS_TESTS:-}
 guest_env=()
 while IFS= read -r v; do
 	case $v in
-	PS_BUILD_DIR | PS_TESTS | PS_VM_TIMEOUT | PS_KO) ;;
+	PS_BUILD_DIR | PS_TESTS | PS_DEBUG_TESTS | PS_VM_TIMEOUT | PS_KO) ;;
 	*) guest_env+=("$v=${!v}") ;;
 	esac
 done < <(compgen -e | grep '^PS_')
@@ -119,6 +119,13 @@ if [ $host_checks -eq 1 ] && [ -x "$top/tools/tests/run.sh" ]; then
 	record "host unit tests" "$bdir/host-unit.log" 1 "${PIPESTATUS[0]}"
 fi
 
+# The CLI's parsers under libFuzzer, for a bounded time.
+if [ $host_checks -eq 1 ]; then
+	echo "# host: libFuzzer on the CLI's parsers"
+	PS_BUILD_DIR=$bdir "$top/scripts/fuzz-cli.sh" | tee "$bdir/host-fuzz.log"
+	record "host libFuzzer" "$bdir/host-fuzz.log" 1 "${PIPESTATUS[0]}"
+fi
+
 # make install, the systemd unit and DKMS, on the host; not when PS_TESTS
 # picks single selftests.
 if [ -z "$tests" ] && [ $host_checks -eq 1 ]; then
@@ -146,7 +153,7 @@ if [ $host -eq 1 ]; then
 fi
 
 for k in "$@"; do
-	root='' vmwrap=() kdir_override='' vmopts=() debug_env=()
+	root='' vmwrap=() kdir_override='' vmopts=() debug_env=() ktests=$tests
 	if [ "$k" = debug ]; then
 		if ! dbg=$(scripts/debug-kernel.sh); then
 			echo "# kernel debug: FAILED: no debug kernel (scripts/debug-kernel.sh said why above)"
@@ -159,6 +166,8 @@ for k in "$@"; do
 		kdir_override=$(sed -n 3p <<<"$dbg")
 		# Every process costs about a second there: the long loops shorter.
 		[ -n "${PS_SCALE:-}" ] || debug_env=(PS_SCALE=10)
+		# PS_DEBUG_TESTS: the selftests for this kernel (default: as the others)
+		ktests=${PS_DEBUG_TESTS:-$tests}
 	elif [ "$k" = sid ]; then
 		if ! sid=$(scripts/sid-root.sh --kver); then
 			echo "# kernel sid: FAILED: no sid chroot (scripts/sid-root.sh said why above)"
@@ -189,7 +198,7 @@ for k in "$@"; do
 	start=$(date +%s)
 	# shellcheck disable=SC2086
 	"${vmwrap[@]}" "${vmopts[@]}" --timeout "${PS_VM_TIMEOUT:-3000}" "$kver" "$out" \
-		env PS_KO="$ko" "${guest_env[@]}" "${debug_env[@]}" "$top/selftests/run_tests.sh" $tests
+		env PS_KO="$ko" "${guest_env[@]}" "${debug_env[@]}" "$top/selftests/run_tests.sh" $ktests
 	rc=$?
 	tr -d '\r' <"$out/output.log" | grep -v '^PORTSTEER-GUEST-EXIT' | tee "$out/ktap.log"
 	verdict=$(cat "$out/verdict" 2>/dev/null || echo "no verdict")

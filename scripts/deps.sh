@@ -13,6 +13,8 @@ pkgs=(
 	libmnl-dev libjansson-dev sparse
 	iproute2 nftables iptables python3 python3-yaml netbase procps iputils-ping
 	debootstrap dkms systemd man-db
+	clang libclang-rt-14-dev
+	flex bison bc libelf-dev libssl-dev
 )
 
 missing=()

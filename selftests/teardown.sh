@@ -1,0 +1,173 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Teardown under load.
+#
+# 1. The module is removed and loaded again 100 times while pktgen, in a
+#    client netns, sends UDP to the steered ports of a server netns over a
+#    veth, and a consumer holds the queued packets (never a verdict): each
+#    removal takes them back while packets keep coming.
+# 2. 500 times: a netns is created, configured, sent traffic to over its
+#    loopback (some of it left queued with a holding consumer) and deleted.
+#
+# Both: no kernel report, and the kernel's memory (slab, percpu, vmalloc)
+# back to where it started, within a small margin. PS_SCALE divides the
+# counts (make check-debug).
+
+. "$(dirname "$0")"/lib.sh
+
+here=$(cd "$(dirname "$0")" && pwd)
+CTL=${PS_CTL:-$here/../tools/portsteerctl}
+RELOADS=$(scaled "${PS_RELOADS:-100}")
+CYCLES=$(scaled "${PS_NETNS_CYCLES:-500}")
+C=pst-c-$$
+S=pst-s-$$
+PG=/proc/net/pktgen
+# Growth of slab + percpu + vmalloc allowed after each part, in kB: caches
+# of the kernel's own (dentries of /proc/net, kmalloc slabs) settle at some
+# size; a leak of one page per cycle would be 400 kB or 2 MB.
+MARGIN_KB=${PS_MEM_MARGIN_KB:-384}
+
+cleanup() {
+	local p
+	[ -e $PG/pgctrl ] && ip netns exec "$C" sh -c "echo stop >$PG/pgctrl" 2>/dev/null
+	for p in $(jobs -p); do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	ip netns del "$C" 2>/dev/null
+	ip netns del "$S" 2>/dev/null
+	for p in $(ip netns list | awk -v p="pst-n-$$-" 'index($1, p) == 1 { print $1 }'); do
+		ip netns del "$p"
+	done
+}
+trap cleanup EXIT
+
+# slab + percpu + vmalloc in kB, after dropping what can be dropped and
+# letting deferred frees (RCU, netns cleanup) run.
+kmem_kb() {
+	local i
+	for i in 1 2 3; do
+		echo 3 >/proc/sys/vm/drop_caches
+		sleep 1
+	done
+	awk '/^(Slab|Percpu|VmallocUsed):/ { s += $2 } END { print s }' /proc/meminfo
+}
+
+ktap_header 6
+kmsg_mark
+modprobe -a pktgen nfnetlink_queue 2>/dev/null
+ps_load || { ktap_fail "load"; ktap_finish; }
+ps_unload
+
+# The two hosts.
+ip netns add "$C"
+ip netns add "$S"
+ip -n "$C" link add c0 type veth peer name s0 netns "$S"
+ip -n "$C" addr add 10.78.0.2/24 dev c0
+ip -n "$S" addr add 10.78.0.1/24 dev s0
+ip -n "$C" link set c0 up
+ip -n "$S" link set s0 up
+ip -n "$S" link set lo up
+mac=$(ip netns exec "$S" cat /sys/class/net/s0/address)
+
+mem0=$(kmem_kb)
+
+# pktgen on c0: UDP to 10.78.0.1 ports 9000-9003, 10,000 packets a second
+# at most, bounded in count (and stopped at the end).
+pgset() {		# pgset FILE COMMAND
+	ip netns exec "$C" sh -c "echo '$2' >$PG/$1"
+}
+pktgen_ok=0
+if ip netns exec "$C" test -e $PG/pgctrl; then
+	pgset kpktgend_0 rem_device_all
+	pgset kpktgend_0 "add_device c0"
+	pgset c0 "count 2000000"
+	pgset c0 "clone_skb 0"
+	pgset c0 "pkt_size 80"
+	pgset c0 "delay 100000"
+	pgset c0 "dst 10.78.0.1"
+	pgset c0 "dst_mac $mac"
+	pgset c0 "udp_dst_min 9000"
+	pgset c0 "udp_dst_max 9003"
+	ip netns exec "$C" sh -c "echo start >$PG/pgctrl" &
+	pktgen_ok=1
+else
+	diag "no pktgen: the reloads run without traffic"
+fi
+
+# The consumer holding what is queued to 40-41, for the whole run.
+ip netns exec "$S" python3 "$here/nfq_hold.py" 40 3600 >"/tmp/pst-hold-$$-40" &
+ip netns exec "$S" python3 "$here/nfq_hold.py" 41 3600 >"/tmp/pst-hold-$$-41" &
+busywait 20000 grep -q bound "/tmp/pst-hold-$$-40"
+busywait 20000 grep -q bound "/tmp/pst-hold-$$-41"
+
+held_some() {		# the consumer holds packets in queues 40-41
+	[ "$(ip netns exec "$S" awk '$1 == 40 || $1 == 41 { n += $3 } END { print n + 0 }' \
+		/proc/net/netfilter/nfnetlink_queue 2>/dev/null)" -gt 0 ] 2>/dev/null
+}
+
+done_reloads=0 held=0
+for i in $(seq "$RELOADS"); do
+	ps_load || { diag "reload $i: insmod failed"; break; }
+	"$CTL" --netns "$S" service add pg queue 40-41 balance flow >/dev/null &&
+		"$CTL" --netns "$S" rule add udp dport 9000-9003 service pg >/dev/null ||
+		{ diag "reload $i: configuration failed"; break; }
+	# wait (bounded) until the consumer holds packets, then pull the module
+	if [ $pktgen_ok -eq 1 ] && busywait 3000 held_some; then
+		held=$((held + 1))
+	fi
+	ps_unload || { diag "reload $i: rmmod failed"; break; }
+	done_reloads=$i
+done
+[ $pktgen_ok -eq 1 ] && ip netns exec "$C" sh -c "echo stop >$PG/pgctrl"
+sent=$(ip netns exec "$C" awk '/^ *pkts-sofar:/ { print $2 }' $PG/c0 2>/dev/null)
+diag "$done_reloads of $RELOADS reloads; pktgen sent ${sent:-0} packets; the consumer held packets at $held removals"
+ktap_result "reload_${RELOADS}_times_under_load" test "$done_reloads" -eq "$RELOADS" -a \
+	\( "$pktgen_ok" -eq 0 -o "$held" -gt 0 \)
+for p in $(jobs -p); do
+	kill "$p" 2>/dev/null
+done
+wait 2>/dev/null
+ip netns del "$C"
+ip netns del "$S"
+mem1=$(kmem_kb)
+diag "kernel memory (slab+percpu+vmalloc): $mem0 kB before, $mem1 kB after the reloads"
+ktap_result "memory_back_after_reloads" test $((mem1 - mem0)) -le "$MARGIN_KB"
+
+# 2. netns lifecycles, each one with a configuration and traffic; every
+# tenth with a consumer holding packets when the netns goes.
+ps_load || { ktap_fail "load"; ktap_finish; }
+mem1=$(kmem_kb)
+done_cycles=0 steered=0
+for i in $(seq "$CYCLES"); do
+	n=pst-n-$$-$i
+	ip netns add "$n" || break
+	ip -n "$n" link set lo up
+	"$CTL" --netns "$n" service add s queue 7 >/dev/null &&
+		"$CTL" --netns "$n" rule add udp dport 5000-5001 service s >/dev/null || break
+	hold=
+	if [ $((i % 10)) -eq 0 ]; then
+		ip netns exec "$n" python3 "$here/nfq_hold.py" 7 60 >"/tmp/pst-hold-$$" &
+		hold=$!
+		busywait 10000 grep -q bound "/tmp/pst-hold-$$"
+	fi
+	ip netns exec "$n" bash -c 'for p in 5000 5001 5000; do echo x >/dev/udp/127.0.0.1/$p; done' 2>/dev/null
+	if [ $((i % 50)) -eq 0 ]; then
+		steered=$("$CTL" --netns "$n" -j stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["netns"]["matched"])')
+		[ "$steered" -eq 3 ] || { diag "cycle $i: $steered packets steered, not 3"; break; }
+	fi
+	ip netns del "$n" || break
+	[ -n "$hold" ] && kill "$hold" 2>/dev/null
+	done_cycles=$i
+done
+wait 2>/dev/null
+rm -f "/tmp/pst-hold-$$"*
+diag "$done_cycles of $CYCLES netns lifecycles (created, configured, 3 datagrams steered, deleted)"
+ktap_result "netns_lifecycle_${CYCLES}_times" test "$done_cycles" -eq "$CYCLES"
+mem2=$(kmem_kb)
+diag "kernel memory (slab+percpu+vmalloc): $mem1 kB before, $mem2 kB after the netns cycles"
+ktap_result "memory_back_after_netns_cycles" test $((mem2 - mem1)) -le "$MARGIN_KB"
+ktap_result "unload" ps_unload
+ktap_result "no_kernel_reports" eval 'kmsg_clean && kernel_untainted'
+ktap_finish

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target of portsteerctl's parsers: the input is a configuration
+ * file for parse_config() (what `portsteerctl apply` reads), and its first
+ * line is also a port list for parse_ports() and a queue range for
+ * parse_queue_range(). Built with ASan and UBSan (tools/Makefile, make
+ * fuzz). Besides not crashing, what the parsers accept must hold: valid
+ * names, protocols, families, ports 1..65535 with min <= max, queue ranges
+ * within 0..65535, rules that only name services of the file and do not
+ * overlap.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "../portsteerctl.h"
+
+static FILE *devnull;
+
+static void check(int ok, const char *what)
+{
+	if (!ok) {
+		fprintf(stderr, "fuzz_parse: accepted input breaks: %s\n", what);
+		abort();
+	}
+}
+
+static int proto_ok(uint8_t p)
+{
+	return p == IPPROTO_TCP || p == IPPROTO_UDP || p == IPPROTO_UDPLITE ||
+	       p == IPPROTO_SCTP || p == IPPROTO_DCCP;
+}
+
+static void check_rule(const struct ps_rule *r)
+{
+	check(proto_ok(r->proto), "rule protocol");
+	check(r->family >= PORTSTEER_FAMILY_IPV4 && r->family <= PORTSTEER_FAMILY_INET,
+	      "rule family");
+	check(r->port_min >= 1 && r->port_min <= r->port_max, "rule port range");
+}
+
+static void check_config(const struct ps_config *cfg)
+{
+	struct ps_pair pair[1];
+	size_t i, j;
+
+	for (i = 0; i < cfg->n_services; i++) {
+		const struct ps_service *s = &cfg->services[i];
+
+		check(valid_service_name(s->name), "service name");
+		check(s->queue_count >= 1 && (uint32_t)s->queue + s->queue_count - 1 <= 65535,
+		      "service queue range");
+		for (j = 0; j < i; j++)
+			check(strcmp(s->name, cfg->services[j].name) != 0, "duplicate service");
+	}
+	for (i = 0; i < cfg->n_rules; i++) {
+		const struct ps_rule *r = &cfg->rules[i];
+
+		check_rule(r);
+		for (j = 0; j < cfg->n_services; j++)
+			if (!strcmp(r->service, cfg->services[j].name))
+				break;
+		check(j < cfg->n_services, "rule names a service of the file");
+	}
+	check(rules_overlaps(cfg->rules, cfg->n_rules, pair, 1) == 0, "overlapping rules");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE,
+					  IPPROTO_SCTP, IPPROTO_DCCP };
+	struct ps_config cfg;
+	struct ps_rule *rules;
+	char err[PS_ERR_MAX], *first;
+	uint16_t queue;
+	uint32_t count;
+	size_t n, i, len;
+	FILE *f;
+
+	if (!devnull)
+		devnull = fopen("/dev/null", "w");
+
+	/* The whole input as a configuration file. */
+	if (size) {
+		f = fmemopen((void *)data, size, "r");
+		if (f) {
+			if (parse_config(f, "fuzz", &cfg, devnull) == 0)
+				check_config(&cfg);
+			config_free(&cfg);
+			fclose(f);
+		}
+	}
+
+	/* Its first line as a port list of each protocol, and a queue range. */
+	for (len = 0; len < size && data[len] != '\n' && data[len]; len++)
+		;
+	first = malloc(len + 1);
+	if (!first)
+		return 0;
+	memcpy(first, data, len);
+	first[len] = '\0';
+	for (i = 0; i < sizeof(protos); i++) {
+		rules = NULL;
+		n = 0;
+		if (parse_ports(protos[i], first, "fuzz", &rules, &n, err) == 0) {
+			check(n >= 1, "a port list with no port");
+			while (n--) {
+				rules[n].family = PORTSTEER_FAMILY_INET;
+				rules[n].proto = protos[i];
+				check_rule(&rules[n]);
+			}
+		}
+		free(rules);
+	}
+	if (parse_queue_range(first, &queue, &count, err) == 0)
+		check(count >= 1 && (uint32_t)queue + count - 1 <= 65535, "queue range");
+	free(first);
+	return 0;
+}
