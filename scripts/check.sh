@@ -166,8 +166,8 @@ for k in "$@"; do
 		kdir_override=$(sed -n 3p <<<"$dbg")
 		# Every process costs about a second there: the long loops shorter.
 		[ -n "${PS_SCALE:-}" ] || debug_env=(PS_SCALE=10)
-		# PS_DEBUG_TESTS: the selftests for this kernel (default: as the others)
-		ktests=${PS_DEBUG_TESTS:-$tests}
+		# PS_DEBUG_TESTS: its selftests when PS_TESTS picks none (default: all)
+		ktests=${tests:-${PS_DEBUG_TESTS:-}}
 	elif [ "$k" = sid ]; then
 		if ! sid=$(scripts/sid-root.sh --kver); then
 			echo "# kernel sid: FAILED: no sid chroot (scripts/sid-root.sh said why above)"

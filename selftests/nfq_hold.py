@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # An NFQUEUE consumer that binds a queue and never gives a verdict: the
-# packets stay queued in the kernel for as long as it lives. Prints "bound"
-# once bound; exits after SECONDS (default 600) or on SIGTERM.
+# packets stay queued in the kernel for as long as it lives (up to the
+# queue's length). It reads and throws away what the kernel sends, so its
+# socket never fills and later packets are queued too. Prints "bound" once
+# bound; exits after SECONDS (default 600) or on SIGTERM.
 #
 #   nfq_hold.py QUEUE [SECONDS]
 
+import select
 import signal
 import socket
 import struct
@@ -38,7 +41,16 @@ def main():
     params = struct.pack("!IBxxx", 0xffff, NFQNL_COPY_PACKET)
     s.send(config(queue, struct.pack("HH", 4 + len(params), NFQA_CFG_PARAMS) + params))
     print("bound", flush=True)
-    time.sleep(seconds)
+    end = time.monotonic() + seconds
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            break
+        if select.select([s], [], [], min(left, 1.0))[0]:
+            try:
+                s.recv(1 << 16)
+            except OSError:     # ENOBUFS: the kernel dropped some; go on
+                pass
 
 
 if __name__ == "__main__":

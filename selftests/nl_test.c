@@ -1152,7 +1152,7 @@ FIXTURE_TEARDOWN(limits)
 	ps_reload("");
 }
 
-TEST_F(limits, exceeded)
+TEST_F_TIMEOUT(limits, exceeded, 600)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct ps_settings st;
