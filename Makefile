@@ -8,10 +8,11 @@
 #   make style           checkpatch.pl --strict on every source file
 #   make deps            install (apt) what building and testing need, and the sid chroot
 #                        (scripts/sid-root.sh); quiet when all is there
-#   make check           build and run the selftests in one qemu guest per kernel (KERNELS=6.1 6.12 sid)
+#   make check           build and run the selftests in one qemu guest per kernel
+#                        (KERNELS=6.1 6.12 sid debug; on debug, the tests of DEBUG_TESTS)
 #   make check HOST=1    run the selftests on this host (needs root and a kernel that loads modules)
-#   make check-debug     the selftests on a debug kernel (KASAN, lockdep, kmemleak, failslab...)
-#                        built from Debian's linux-source once and cached (scripts/debug-kernel.sh)
+#   make check-debug     all the selftests on the debug kernel (KASAN, lockdep, kmemleak,
+#                        failslab...), built from Debian's linux-source once and cached
 #   make demo            show the module at work in a guest
 #   make bench           measure the packet path against nft/iptables/ipset in an icount guest
 #                        and write Documentation/benchmark.md (BENCH_KERNEL= or KVER=, default 6.1)
@@ -24,7 +25,11 @@
 # /usr/src/linux-headers-$KVER), else the running kernel's build directory, else the
 # newest Debian headers installed.
 
-KERNELS ?= 6.1 6.12 sid
+KERNELS ?= 6.1 6.12 sid debug
+# On the debug kernel (scripts/debug-kernel.sh), where every process costs
+# about a second, make check runs the reliability tests; the functional
+# ones run on the three others. make check-debug runs them all there.
+DEBUG_TESTS ?= module_load.sh netns.sh nl_test nl_fuzz.sh hostile.sh failslab.sh memcg.sh teardown.sh
 PORTSTEER_CACHE ?= /var/cache/portsteer
 export PORTSTEER_CACHE
 
@@ -85,7 +90,7 @@ deps:
 	@scripts/deps.sh
 
 check: tools selftests
-	@scripts/check.sh $(if $(HOST),--host) $(KERNELS)
+	@PS_DEBUG_TESTS="$(DEBUG_TESTS)" scripts/check.sh $(if $(HOST),--host) $(KERNELS)
 
 check-debug: tools selftests
 	@scripts/check.sh --guests-only debug

@@ -25,6 +25,8 @@ for f in "$@"; do
 	# compares the kernel's messages whole.
 	case $f in
 	selftests/*.c) ignore+=,BRACES,LONG_LINE_STRING ;;
+	# libFuzzer's entry point has its own name
+	tools/fuzz/*.c) ignore+=,CAMELCASE ;;
 	esac
 	out=$("$cp" --no-tree --strict --quiet --show-types \
 		--ignore "$ignore" \

@@ -281,7 +281,8 @@ static int run_path(const struct path *p, unsigned int *faults)
 		(*faults)++;
 		if (err && err != -ENOBUFS && strcmp(before, after)) {
 			printf("# %s: allocation %u failed (%s), and the configuration changed:\n"
-			       "# before:\n%s# after:\n%s", p->name, n, strerror(-err), before, after);
+			       "# before:\n%s# after:\n%s",
+			       p->name, n, strerror(-err), before, after);
 			free(success);
 			return -1;
 		}

@@ -283,7 +283,8 @@ static void gen_msg(struct fmsg *m)
 	if (chance(10))
 		m->flags |= NLM_F_DUMP;
 	if (chance(5))
-		m->flags |= (chance(50) ? NLM_F_EXCL : NLM_F_CREATE) | (chance(50) ? NLM_F_REPLACE : 0);
+		m->flags |= (chance(50) ? NLM_F_EXCL : NLM_F_CREATE) |
+			    (chance(50) ? NLM_F_REPLACE : 0);
 	if (chance(3))
 		m->flags &= ~NLM_F_ACK;
 
@@ -366,8 +367,10 @@ static void gen_msg(struct fmsg *m)
 		m->flags |= NLM_F_ECHO;
 }
 
-/* Encoding. The encoders use no randomness of their own (m->rv instead),
- * so that a first pass can count where the garbage could go. */
+/*
+ * Encoding. The encoders use no randomness of their own (m->rv instead),
+ * so that a first pass can count where the garbage could go.
+ */
 
 static void put_u(struct nlmsghdr *nlh, uint16_t type, int size, uint64_t v, bool bad_len)
 {
@@ -378,10 +381,18 @@ static void put_u(struct nlmsghdr *nlh, uint16_t type, int size, uint64_t v, boo
 	if (bad_len)		/* a width the policy does not allow */
 		size = size == 4 ? 2 : size * 2;
 	switch (size) {
-	case 1: mnl_attr_put(nlh, type, 1, &b1); break;
-	case 2: mnl_attr_put(nlh, type, 2, &b2); break;
-	case 4: mnl_attr_put(nlh, type, 4, &b4); break;
-	default: mnl_attr_put(nlh, type, 8, &v); break;
+	case 1:
+		mnl_attr_put(nlh, type, 1, &b1);
+		break;
+	case 2:
+		mnl_attr_put(nlh, type, 2, &b2);
+		break;
+	case 4:
+		mnl_attr_put(nlh, type, 4, &b4);
+		break;
+	default:
+		mnl_attr_put(nlh, type, 8, &v);
+		break;
 	}
 }
 
@@ -557,7 +568,8 @@ static struct nlmsghdr *encode(struct ps_nl *nl, void *buf, struct fmsg *m)
 		enc_body(&e, m);
 		nl->seq--;
 		if (!e.slot)
-			m->garbage = e.garbage = G_NONE;
+			m->garbage = G_NONE;
+		e.garbage = m->garbage;
 		e.at = e.slot ? m->rv % e.slot : 0;
 		e.slot = 0;
 	}
@@ -884,7 +896,8 @@ static int m_apply(const struct fmsg *m)
 		}
 		for (i = 0; i < m->nrule; i++) {
 			for (j = 0; j < c->nrule; j++)
-				if (c->rule[j].proto == add[i].proto && c->rule[j].lo == add[i].lo &&
+				if (c->rule[j].proto == add[i].proto &&
+				    c->rule[j].lo == add[i].lo &&
 				    c->rule[j].family == add[i].family)
 					break;
 			if (j == c->nrule || c->rule[j].hi != add[i].hi ||
@@ -912,14 +925,16 @@ static int m_apply(const struct fmsg *m)
 			M.set = s;
 		break;
 	case PORTSTEER_CMD_FLUSH:
-		c->nsvc = c->nrule = 0;
+		c->nsvc = 0;
+		c->nrule = 0;
 		err = 0;
 		break;
 	case PORTSTEER_CMD_REPLACE_BEGIN:
 		if (m->has_gen && m->gen != M.gen)
 			return -ESTALE;
 		M.txn = true;
-		M.tcfg.nsvc = M.tcfg.nrule = 0;
+		M.tcfg.nsvc = 0;
+		M.tcfg.nrule = 0;
 		M.tset = M.set;
 		M.tset_mask = 0;
 		return 0;
@@ -1109,7 +1124,8 @@ static void exchange(struct ps_nl *nl, const struct nlmsghdr *nlh, size_t len,
 		o->err = -errno;
 	sync = mnl_nlmsg_put_header(buf);
 	sync->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	sseq = sync->nlmsg_seq = ++nl->seq;
+	sseq = ++nl->seq;
+	sync->nlmsg_seq = sseq;
 	g = mnl_nlmsg_put_extra_header(sync, sizeof(*g));
 	g->version = 1;
 	if (admin) {
@@ -1261,7 +1277,8 @@ int main(int argc, char **argv)
 			/* The header is checked first, then the command, then the caller. */
 			want = header_err(&m);
 			if (!want)
-				want = m.cmd < 1 || m.cmd > PORTSTEER_CMD_MAX ? -EOPNOTSUPP : -EPERM;
+				want = m.cmd < 1 || m.cmd > PORTSTEER_CMD_MAX ?
+				       -EOPNOTSUPP : -EPERM;
 			/* 6.2+ looks for a dump handler before checking the caller */
 			if (!mutated && o.err != want &&
 			    !(want == -EPERM && o.err == -EOPNOTSUPP && (m.flags & NLM_F_DUMP)))
