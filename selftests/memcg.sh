@@ -86,7 +86,9 @@ ctl service add s queue 1
 # new charges are the kernel's and the limit is met by portsteer's
 # allocations, not by a page fault (which would call the OOM killer).
 echo $((256 * 1024)) >"$B/memory.max"
-ip netns exec "$NS" "$here/memcg_rules" "$B" >"$tmp/out" 2>&1
+# nsenter, not ip netns exec: that one mounts a sysfs of the netns over
+# /sys, and the cgroup file system with it
+nsenter --net="/run/netns/$NS" "$here/memcg_rules" "$B" >"$tmp/out" 2>&1
 rc=$?
 sed 's/^/# /' "$tmp/out"
 added=$(grep -c ': added$' "$tmp/out")
