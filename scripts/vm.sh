@@ -15,9 +15,10 @@
 #   --kernel FILE   the kernel image (default ROOT/boot/vmlinuz-KVER)
 #
 # The guest's root is ROOT, read-only over virtio-9p, with proc, sys, dev and
-# a tmpfs on /tmp and /run. COMMAND runs there as root, in the directory this
-# script was started from, with its output on the guest's second serial port
-# (OUTDIR/output.log). The kernel console is in OUTDIR/console.log.
+# a tmpfs on /tmp and /run (where the project, OUTDIR or the current
+# directory are under those, they are bound back in). COMMAND runs there as
+# root, in the directory this script was started from, with its output on
+# the guest's second serial port (OUTDIR/output.log). The kernel console is in OUTDIR/console.log.
 #
 # The guest is judged here, not by itself: the run fails if the guest did not
 # finish (panic, hang, timeout), if its console shows an oops, BUG, WARNING,
@@ -94,8 +95,23 @@ umount /proc /sys /dev
 mount -t proc proc /newroot/proc
 mount -t sysfs sys /newroot/sys
 mount -t devtmpfs dev /newroot/dev
+# The guest's own /tmp and /run cover the host's: what the run needs from
+# there (a clone in /tmp, its build directory) is bound back in place.
+mkdir -p /host/tmp /host/run
+mount -o bind /newroot/tmp /host/tmp
+mount -o bind /newroot/run /host/run
 mount -t tmpfs tmp /newroot/tmp
 mount -t tmpfs run /newroot/run
+for d in "$PSTOP" "$PSCWD" "$PSOUT"; do
+	case $d in
+	/tmp/?* | /run/?*) ;;
+	*) continue ;;
+	esac
+	[ -e "/newroot$d" ] && continue
+	mkdir -p "/newroot$d" && mount -o bind "/host$d" "/newroot$d" ||
+		echo "init: cannot bind $d of the host"
+done
+umount -l /host/tmp /host/run
 # switch_root, not chroot: the host root becomes the namespace's root, so
 # that nothing in the guest counts as chrooted (unshare(CLONE_NEWUSER)
 # refuses a chrooted caller).
@@ -112,7 +128,7 @@ fi
 printf '%q ' "$@" >"$out/command"
 
 cmdline="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
-cmdline+=" rdinit=/init PSCWD=$PWD PSHERE=$here PSOUT=$out $append"
+cmdline+=" rdinit=/init PSTOP=${here%/scripts} PSCWD=$PWD PSHERE=$here PSOUT=$out $append"
 
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
