@@ -32,6 +32,9 @@ ip -n "$S" addr add 10.77.0.1/24 dev s0
 # no MLD): the server's counters then hold only the hostile frames.
 ip netns exec "$C" sysctl -qw net.ipv6.conf.c0.disable_ipv6=1
 ip -n "$S" addr add fd77::1/64 dev s0 nodad
+# jumbo frames: the non-linear kinds are 4-6 kB
+ip -n "$C" link set c0 mtu 9000
+ip -n "$S" link set s0 mtu 9000
 ip -n "$C" link set c0 up
 ip -n "$S" link set s0 up
 ip -n "$S" link set lo up
