@@ -20,11 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-command -v "$CTL" >/dev/null || { diag "no portsteerctl"; exit $ksft_skip; }
-modprobe -a nf_defrag_ipv4 nf_defrag_ipv6 2>/dev/null
-ps_load || { ktap_fail "load"; ktap_finish; }
-ip netns add "$NS"
-C="$CTL --netns $NS"
+ctl_netns_setup
 
 # 10 services; 10,000 rules over all protocols and families, some ranges.
 $PY - >"$tmp/big.conf" <<'EOF'

@@ -21,11 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-command -v "$CTL" >/dev/null || { diag "no portsteerctl"; exit $ksft_skip; }
-modprobe -a nf_defrag_ipv4 nf_defrag_ipv6 2>/dev/null
-ps_load || { ktap_fail "load"; ktap_finish; }
-ip netns add "$NS"
-C="$CTL --netns $NS"
+ctl_netns_setup
 
 # out_is WANT CMD...: stdout of CMD is exactly WANT, status 0
 out_is() {

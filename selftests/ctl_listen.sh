@@ -22,11 +22,7 @@ ktap_header 18
 kmsg_mark
 
 cleanup() {
-	local p
-	for p in $(jobs -p); do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
+	kill_jobs
 	ip netns del "$A" 2>/dev/null
 	ip netns del "$B" 2>/dev/null
 	rm -rf "$tmp"

@@ -14,21 +14,13 @@ ktap_header 7
 kmsg_mark
 
 cleanup() {
-	local p
-	for p in $(jobs -p); do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
+	kill_jobs
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-command -v "$CTL" >/dev/null || { diag "no portsteerctl"; exit $ksft_skip; }
-modprobe -a nf_defrag_ipv4 nf_defrag_ipv6 2>/dev/null
-ps_load || { ktap_fail "load"; ktap_finish; }
-ip netns add "$NS"
-C="$CTL --netns $NS"
+ctl_netns_setup
 
 # monitor_ready FILE: the monitor has joined once it reports a stats reset
 monitor_ready() {

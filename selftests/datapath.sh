@@ -26,11 +26,7 @@ A4=10.77.0.1
 A6=fd77::1
 
 cleanup() {
-	local p
-	for p in $(jobs -p); do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
+	kill_jobs
 	ip netns del "$C" 2>/dev/null
 	ip netns del "$S" 2>/dev/null
 	ip netns del "$O" 2>/dev/null

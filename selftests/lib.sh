@@ -110,3 +110,22 @@ busywait() {
 		sleep 0.05
 	done
 }
+
+# kill_jobs: stop the test's background jobs and reap them.
+kill_jobs() {
+	local p
+	for p in $(jobs -p); do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+}
+
+# ctl_netns_setup: the start of a portsteerctl test (CTL, NS set): skip
+# without portsteerctl; load the module; make the netns NS; C runs
+# portsteerctl in it.
+ctl_netns_setup() {
+	command -v "$CTL" >/dev/null || { diag "no portsteerctl"; exit $ksft_skip; }
+	ps_load || { ktap_fail "load"; ktap_finish; }
+	ip netns add "$NS"
+	C="$CTL --netns $NS"
+}

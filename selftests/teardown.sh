@@ -33,12 +33,8 @@ PG=/proc/net/pktgen
 MARGIN_KB=${PS_MEM_MARGIN_KB:-1024}
 
 cleanup() {
-	local p
 	[ -e $PG/pgctrl ] && ip netns exec "$C" sh -c "echo stop >$PG/pgctrl" 2>/dev/null
-	for p in $(jobs -p); do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
+	kill_jobs
 	ip netns del "$C" 2>/dev/null
 	ip netns del "$S" 2>/dev/null
 }
@@ -63,7 +59,7 @@ netns_barrier() {
 # barrier above, sampled every 2 s until three samples in a row agree
 # within 16 kB (at most two minutes).
 kmem_kb() {
-	local i now last= same=0 d t0=$SECONDS barrier=yes
+	local i now last='' same=0 d t0=$SECONDS barrier=yes
 	netns_barrier || barrier="NOT SEEN"
 	for i in $(seq 60); do
 		echo 3 >/proc/sys/vm/drop_caches
@@ -202,10 +198,7 @@ sent=$(ip netns exec "$C" awk '/^ *pkts-sofar:/ { print $2 }' $PG/c0 2>/dev/null
 diag "$done_reloads of $RELOADS reloads; pktgen sent ${sent:-0} packets; the consumer held packets at $held removals"
 ktap_result "reload_${RELOADS}_times_under_load" test "$done_reloads" -eq "$RELOADS" -a \
 	\( "$pktgen_ok" -eq 0 -o "$held" -gt 0 \)
-for p in $(jobs -p); do
-	kill "$p" 2>/dev/null
-done
-wait 2>/dev/null
+kill_jobs
 ip netns del "$C"
 ip netns del "$S"
 mem1=$(mem_now)
