@@ -216,5 +216,5 @@ echo "# summary"
 for l in "${summary[@]}"; do
 	echo "#   $l"
 done
-echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped" | tee "$bdir/check.summary"
 [ $total_fail -eq 0 ]
