@@ -1270,6 +1270,10 @@ int main(int argc, char **argv)
 		len = mutated ? mutate(nlh, PS_MSG_SIZE) : nlh->nlmsg_len;
 		exchange(&nl, nlh, len, admin, &o);
 		count_err(o.err);
+		if (mutated)
+			n_mutated++;
+		else
+			n_built++;
 		if (verbose)
 			printf("# %lu %s flags %#x garbage %d%s: %d\n", i, cmd_name(m.cmd),
 			       m.flags, m.garbage, mutated ? " mutated" : "", o.err);
@@ -1280,11 +1284,8 @@ int main(int argc, char **argv)
 				die("message %lu (%s, flags %#x%s): %u replies without CAP_NET_ADMIN",
 				    i, cmd_name(m.cmd), m.flags, mutated ? ", mutated" : "",
 				    o.replies);
-			if (mutated) {
-				n_mutated++;
+			if (mutated)
 				continue;
-			}
-			n_built++;
 			/* The header is checked first, then the command, then the caller. */
 			want = header_err(&m);
 			if (!want)
@@ -1305,7 +1306,6 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (mutated) {
-			n_mutated++;
 			/* The transaction may be gone; close ours in any case. */
 			ps_simple(&nl, PORTSTEER_CMD_REPLACE_ABORT, NULL);
 			M.txn = false;
@@ -1315,7 +1315,6 @@ int main(int argc, char **argv)
 			}
 			continue;
 		}
-		n_built++;
 		if (m.garbage) {
 			/* Refused by the policy before any work: nothing changes. */
 			if (!o.err)
