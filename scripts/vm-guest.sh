@@ -4,7 +4,7 @@
 # Runs as PID 1 inside the guest that scripts/vm.sh boots, after the switch
 # to the 9p root: runs the command vm.sh saved, with its output on the second
 # serial port, then reports its exit status and the kernel's taint and
-# powers off. Environment from the kernel command line: PSOUT.
+# reboots, which ends qemu. Environment from the kernel command line: PSOUT.
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/tmp TMPDIR=/tmp
@@ -30,7 +30,9 @@ rc=$?
 sleep 1
 echo "PORTSTEER-GUEST-EXIT $rc $(cat /proc/sys/kernel/tainted)" >"$out"
 sync
-echo o >/proc/sysrq-trigger
+# A reboot ends qemu (-no-reboot), with or without ACPI in the kernel (the
+# debug kernel has none, so no power-off).
+echo b >/proc/sysrq-trigger
 # PID 1 must not exit before the power goes: wait with shell builtins only,
 # the root file system may already be gone.
 while :; do :; done

@@ -8,13 +8,16 @@
 #
 #   --root DIR      the root file system exported to the guest (default /)
 #   --timeout SEC   wall-clock limit of the whole guest run (default 900)
-#   --smp N         virtual CPUs (default 2)
+#   --smp N         virtual CPUs (default 2; make check runs 1-vCPU guests
+#                   side by side, one per core: scripts/check.sh)
 #   --mem MB        memory (default 2048)
 #   --append ARGS   more kernel command-line arguments
 #   --qemu ARGS     more qemu arguments
 #   --kernel FILE   the kernel image (default ROOT/boot/vmlinuz-KVER)
 #
-# The guest's root is ROOT, read-only over virtio-9p, with proc, sys, dev and
+# The guest's root is ROOT, read-only over virtio-9p with cache=loose (the
+# guest keeps what it read: the root must not change while a guest runs, so
+# make check hands guests a frozen copy of what it built), with proc, sys, dev and
 # a tmpfs on /tmp and /run (where the project, OUTDIR or the current
 # directory are under those, they are bound back in). COMMAND runs there as
 # root, in the directory this script was started from, with its output on
@@ -88,8 +91,11 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 while read -r m; do insmod "$m" || echo "init: insmod $m failed"; done </modlist
-if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000 hostroot /newroot; then
-	echo "init: cannot mount the host root"; echo o >/proc/sysrq-trigger
+# cache=loose: the page cache keeps the root's files between execs, so
+# that python3, ip and libc are neither read again over 9p nor translated
+# again by TCG (whose translations follow the guest's physical pages).
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /newroot; then
+	echo "init: cannot mount the host root"; echo b >/proc/sysrq-trigger
 fi
 umount /proc /sys /dev
 mount -t proc proc /newroot/proc
@@ -118,8 +124,8 @@ umount -l /host/tmp /host/run
 exec switch_root /newroot /bin/sh -c "cd '$PSCWD' && exec '$PSHERE/vm-guest.sh'"
 INIT
 	chmod +x "$tmp/init"
-	(cd "$tmp" && find . -path ./mods -prune -o -print | cpio -o -H newc --quiet | gzip -1) >"$initrd.tmp"
-	mv "$initrd.tmp" "$initrd"
+	(cd "$tmp" && find . -path ./mods -prune -o -print | cpio -o -H newc --quiet | gzip -1) >"$initrd.$$"
+	mv "$initrd.$$" "$initrd"	# atomic: guests of one kernel may start together
 	rm -rf "$tmp"
 fi
 
@@ -132,7 +138,7 @@ cmdline+=" rdinit=/init PSTOP=${here%/scripts} PSCWD=$PWD PSHERE=$here PSOUT=$ou
 
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
-	-accel tcg -cpu max -m "$mem" -smp "$smp" \
+	-accel tcg -cpu max,la57=off -m "$mem" -smp "$smp" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	-fsdev "local,id=fs0,path=$root,security_model=none,readonly=on,multidevs=remap" \
