@@ -6,10 +6,13 @@
 #   make W=1 / C=2       the same with extra warnings / with sparse on the module
 #   make lint            W=1, sparse and checkpatch --strict on everything; fails on any warning
 #   make style           checkpatch.pl --strict on every source file
-#   make deps            install (apt) what building and testing need, and the sid chroot
-#                        (scripts/sid-root.sh); quiet when all is there
-#   make check           build and run the selftests in one qemu guest per kernel
-#                        (KERNELS=6.1 6.12 sid debug; on debug, the tests of DEBUG_TESTS)
+#   make deps            install (apt) what building and testing need (make check builds
+#                        the sid chroot, scripts/sid-root.sh); quiet when all is there
+#   make check           build and run the selftests in qemu guests, side by side, one
+#                        per core (KERNELS=6.1 6.12 sid debug; on debug, the tests of
+#                        DEBUG_TESTS), the stress loops at a fifth of their count, and
+#                        the host checks; about 20 minutes on 2 cores
+#   make check-full      the same at full counts, and every selftest on the debug kernel
 #   make check HOST=1    run the selftests on this host (needs root and a kernel that loads modules)
 #   make check-debug     all the selftests on the debug kernel (KASAN, lockdep, kmemleak,
 #                        failslab...), built from Debian's linux-source once and cached
@@ -28,7 +31,8 @@
 KERNELS ?= 6.1 6.12 sid debug
 # On the debug kernel (scripts/debug-kernel.sh), where every process costs
 # about a second, make check runs the reliability tests; the functional
-# ones run on the three others. make check-debug runs them all there.
+# ones run on the three others. make check-full and make check-debug run
+# them all there.
 DEBUG_TESTS ?= module_load.sh netns.sh nl_test nl_fuzz.sh hostile.sh failslab.sh memcg.sh teardown.sh
 PORTSTEER_CACHE ?= /var/cache/portsteer
 export PORTSTEER_CACHE
@@ -48,7 +52,7 @@ endif
 endif
 endif
 
-.PHONY: all module tools selftests style sparse lint deps check check-debug demo bench clean \
+.PHONY: all module tools selftests style sparse lint deps check check-full check-debug demo bench clean \
 	kernel-tools \
 	install module-install dkms-install
 
@@ -92,9 +96,11 @@ deps:
 check: tools selftests
 	@PS_DEBUG_TESTS="$(DEBUG_TESTS)" scripts/check.sh $(if $(HOST),--host) $(KERNELS)
 
-# The whole suite takes longer there than make check's 50 minutes per guest.
+check-full: tools selftests
+	@scripts/check.sh --full $(if $(HOST),--host) $(KERNELS)
+
 check-debug: tools selftests
-	@PS_VM_TIMEOUT=$${PS_VM_TIMEOUT:-10800} scripts/check.sh --guests-only debug
+	@scripts/check.sh --guests-only --full debug
 
 demo:
 	@scripts/demo.sh

@@ -1,23 +1,44 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make check: build the module for each kernel of the matrix, boot one guest
-# per kernel, run the selftests in it, and report.
+# make check: build the module for each kernel of the matrix, run the
+# selftests in qemu guests, and report.
 #
-#   check.sh [--host] [--guests-only] [KERNEL...]     KERNEL: 6.1, 6.12, sid, debug, or a full version string
+#   check.sh [--host] [--guests-only] [--full] [KERNEL...]
+#                 KERNEL: 6.1, 6.12, sid, debug, or a full version string
+#
+# The guests run side by side in lanes, one lane per core (PS_LANES), each
+# guest with the cores divided among the lanes (one vCPU on two cores):
+# under TCG one guest uses little more than one core, and guests that
+# together want more vCPUs than there are cores are slower than one at a
+# time. Each kernel's tests are cut into PS_SHARDS guests (default 2) of
+# about the same length, from the times the last run measured
+# (selftests/tests.list holds the default estimates), and the longest
+# guests start first. The guests see a frozen copy of what they run
+# (build/stage): nothing built on the host meanwhile can change under them.
 #
 # KERNEL sid is the newest Debian kernel: the sid chroot of scripts/sid-root.sh
 # (built or refreshed on demand) builds the module with its own compiler and is
 # the guest's root, with this clone bind-mounted at the same path.
 #
-# Prints the KTAP of each kernel, a summary, and last the line
-# "N passed, N failed, N skipped". Exits non-zero on any failure. A guest that
-# panics, warns, gets tainted or hangs counts as one more failure, and its
-# console log is shown. --host runs the selftests on this machine instead.
-#
 # KERNEL debug is the debug kernel of scripts/debug-kernel.sh (KASAN, lockdep,
-# kmemleak, ...; built once and cached): the suite runs on it, and ends with
-# a kmemleak scan that must find nothing.
+# kmemleak, failslab...; built once and cached, in the background while the
+# other guests run): it runs the reliability tests (PS_DEBUG_TESTS), and
+# each of its guests ends with a kmemleak scan that must find nothing.
+#
+# Tiers: by default the stress loops run a fifth of their iterations
+# (PS_SCALE=5; the debug kernel a tenth), every case still runs. --full
+# (make check-full) runs them at full count and the whole suite on the
+# debug kernel.
+#
+# The host checks (unit tests, libFuzzer, make install, DKMS) run beside
+# the guests at low priority. --guests-only leaves them out; --host runs
+# the selftests on this machine instead of in guests.
+#
+# Prints the KTAP of each guest, a summary, the slowest tests, and last the
+# line "N passed, N failed, N skipped". Exits non-zero on any failure. A guest
+# that panics, warns, gets tainted or hangs counts as one more failure, and
+# its console log is shown.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,22 +46,41 @@ cd "$top"
 # Where builds and guest logs go; separate runs need separate directories.
 bdir=${PS_BUILD_DIR:-$top/build}
 mkdir -p "$bdir"
-host=0 host_checks=1
+bdir=$(cd "$bdir" && pwd)
+export PS_BUILD_DIR=$bdir
+cache=${PORTSTEER_CACHE:-/var/cache/portsteer}
+host=0 host_checks=1 full=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--host) host=1; shift ;;
 	--guests-only) host_checks=0; shift ;;	# no host unit/install/DKMS checks
+	--full) full=1; shift ;;
 	*) break ;;
 	esac
 done
 [ $# -gt 0 ] || set -- 6.1 6.12 sid
 tests=${PS_TESTS:-}
+ncpu=$(nproc)
+lanes=${PS_LANES:-$ncpu}
+[ "$lanes" -ge 1 ] || lanes=1
+smp=${PS_SMP:-$(( ncpu / lanes > 0 ? ncpu / lanes : 1 ))}
+shards=${PS_SHARDS:-2}
+# The stress loops: a fifth in the default tier (PS_SCALE=5), all in
+# --full; the debug kernel, where every process costs about a second, a
+# tenth in both.
+if [ $full -eq 1 ]; then
+	scale=${PS_SCALE:-1}
+else
+	scale=${PS_SCALE:-5}
+fi
+debug_scale=${PS_SCALE:-10}
 
 # Settings of the selftests (PS_FUZZ_SEED, PS_FUZZ_COUNT, ...) go into the guest.
 guest_env=()
 while IFS= read -r v; do
 	case $v in
-	PS_BUILD_DIR | PS_TESTS | PS_DEBUG_TESTS | PS_VM_TIMEOUT | PS_KO) ;;
+	PS_BUILD_DIR | PS_TESTS | PS_DEBUG_TESTS | PS_VM_TIMEOUT | PS_KO | PS_SCALE | \
+		PS_LANES | PS_SMP | PS_SHARDS) ;;
 	*) guest_env+=("$v=${!v}") ;;
 	esac
 done < <(compgen -e | grep '^PS_')
@@ -59,14 +99,15 @@ resolve_kver() {
 	[ -n "$k" ] && echo "$k"
 }
 
-# Build portsteer.ko for kernel $1 in build/$1/src; prints the module path.
-# In the root file system $root when set (sid), chrooted, with its compiler.
+# build_module KVER KDIR [ROOT]: build portsteer.ko for kernel KVER in
+# build/KVER/src (in the root file system ROOT when given, chrooted, with its
+# compiler); prints the module path.
 build_module() {
-	local kver=$1 kdir src inroot=()
-	[ -n "${root:-}" ] && inroot=("$top/scripts/in-root.sh" --chroot "$root")
-	kdir=${kdir_override:-/usr/src/linux-headers-$kver}
-	[ -f "${root:-}$kdir/Makefile" ] || kdir=/lib/modules/$kver/build
+	local kver=$1 kdir=$2 root=${3:-} src inroot=()
+	[ -n "$root" ] && inroot=("$top/scripts/in-root.sh" --chroot "$root")
+	[ -f "$root$kdir/Makefile" ] || kdir=/lib/modules/$kver/build
 	src=$bdir/$kver/src
+	rm -rf "$src"
 	mkdir -p "$src"
 	cp -a "$top/Kbuild" "$top/module" "$top/uapi" "$src/"
 	if ! "${inroot[@]}" make -s -C "$kdir" M="$src" PORTSTEER_WERROR=y \
@@ -108,113 +149,318 @@ record() {		# record LABEL FILE GUEST_OK EXIT_STATUS
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 	total_skip=$((total_skip + s))
-	summary+=("$(printf '%-28s %4d passed, %d failed, %d skipped' "$1" "$p" "$f" "$s")")
+	summary+=("$(printf '%-34s %4d passed, %d failed, %d skipped' "$1" "$p" "$f" "$s")")
+}
+
+fail_setup() {		# fail_setup LABEL: something that is not a guest failed
+	summary+=("$1")
+	total_fail=$((total_fail + 1))
 }
 
 export PORTSTEER_VERSION=${PORTSTEER_VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-nogit)}
 
-if [ $host_checks -eq 1 ] && [ -x "$top/tools/tests/run.sh" ]; then
-	echo "# host: unit tests of the tools"
-	"$top/tools/tests/run.sh" | tee "$bdir/host-unit.log"
-	record "host unit tests" "$bdir/host-unit.log" 1 "${PIPESTATUS[0]}"
-fi
-
-# The CLI's parsers under libFuzzer, for a bounded time.
-if [ $host_checks -eq 1 ]; then
-	echo "# host: libFuzzer on the CLI's parsers"
-	PS_BUILD_DIR=$bdir "$top/scripts/fuzz-cli.sh" | tee "$bdir/host-fuzz.log"
-	record "host libFuzzer" "$bdir/host-fuzz.log" 1 "${PIPESTATUS[0]}"
-fi
-
-# make install, the systemd unit and DKMS, on the host; not when PS_TESTS
-# picks single selftests.
-if [ -z "$tests" ] && [ $host_checks -eq 1 ]; then
-	export PS_BUILD_DIR=$bdir
-	echo "# host: make install and the systemd unit"
-	"$top/scripts/install-check.sh" | tee "$bdir/host-install.log"
-	record "host make install" "$bdir/host-install.log" 1 "${PIPESTATUS[0]}"
-	echo "# host: dkms build for each kernel"
-	"$top/scripts/dkms-check.sh" | tee "$bdir/host-dkms.log"
-	record "host dkms" "$bdir/host-dkms.log" 1 "${PIPESTATUS[0]}"
-fi
-
 if [ $host -eq 1 ]; then
 	kver=$(uname -r)
-	if ko=$(build_module "$kver"); then
+	if ko=$(build_module "$kver" "/lib/modules/$kver/build"); then
 		echo "# host: kernel $kver"
 		# shellcheck disable=SC2086
-		PS_KO=$ko selftests/run_tests.sh $tests | tee "$bdir/host-$kver.log"
+		PS_KO=$ko PS_SCALE=$scale selftests/run_tests.sh $tests | tee "$bdir/host-$kver.log"
 		record "host $kver" "$bdir/host-$kver.log" 1 "${PIPESTATUS[0]}"
 	else
-		summary+=("host $kver: module build failed")
-		total_fail=$((total_fail + 1))
+		fail_setup "host $kver: module build failed"
 	fi
 	set -- # no guests
 fi
 
-for k in "$@"; do
-	root='' vmwrap=() kdir_override='' vmopts=() debug_env=() ktests=$tests
-	if [ "$k" = debug ]; then
-		if ! dbg=$(scripts/debug-kernel.sh); then
-			echo "# kernel debug: FAILED: no debug kernel (scripts/debug-kernel.sh said why above)"
-			summary+=("kernel debug: not built")
-			total_fail=$((total_fail + 1))
-			continue
-		fi
-		kver=$(sed -n 1p <<<"$dbg")
-		vmopts=(--kernel "$(sed -n 2p <<<"$dbg")" --mem 3072)
-		kdir_override=$(sed -n 3p <<<"$dbg")
-		# Every process costs about a second there: the long loops shorter.
-		[ -n "${PS_SCALE:-}" ] || debug_env=(PS_SCALE=10)
-		# PS_DEBUG_TESTS: its selftests when PS_TESTS picks none (default: all)
-		ktests=${tests:-${PS_DEBUG_TESTS:-}}
-	elif [ "$k" = sid ]; then
-		if ! sid=$(scripts/sid-root.sh --kver); then
-			echo "# kernel sid: FAILED: no sid chroot (scripts/sid-root.sh said why above)"
-			summary+=("kernel sid: no sid chroot (archive unreachable?)")
-			total_fail=$((total_fail + 1))
-			continue
-		fi
-		root=$(sed -n 1p <<<"$sid")
-		kver=$(sed -n 2p <<<"$sid")
-		vmwrap=(scripts/in-root.sh "$root" scripts/vm.sh --root "$root")
-	else
-		kver=$(resolve_kver "$k")
+# What the guests run, frozen: the selftests and their programs, the tool,
+# and the files the tests read (the spec, the uapi header, the unit file).
+stage=$bdir/stage
+rm -rf "$stage"
+mkdir -p "$stage/tools" "$stage/Documentation"
+cp -a selftests dist uapi "$stage/"
+cp -a tools/portsteerctl tools/tests "$stage/tools/"
+cp -a Documentation/netlink "$stage/Documentation/"
+
+# The test list, and an estimate of each test's seconds on a kernel: the
+# last run's measure there (per tier), else tests.list's second column
+# (three times that on the debug kernel).
+times_db=$cache/test-times
+tier=default
+[ $full -eq 0 ] || tier=full
+all_tests() {
+	awk '!/^#/ && NF { print $1 }' selftests/tests.list
+}
+estimate() {		# estimate KERNEL TEST
+	local t
+	t=$(awk -v k="$1/$tier" -v n="$2" '$1 == k && $2 == n { print $3 }' "$times_db" 2>/dev/null)
+	if [ -z "$t" ]; then
+		t=$(awk -v n="$2" '$1 == n { print ($2 == "" ? 60 : $2) }' selftests/tests.list)
+		[ "$1" = debug ] && t=$((${t:-60} * 3))
 	fi
-	[ ${#vmwrap[@]} -gt 0 ] || vmwrap=(scripts/vm.sh)
+	echo "${t:-60}"
+}
+
+# kernel_tests KERNEL: the tests its guests run
+kernel_tests() {
+	if [ -n "$tests" ]; then
+		echo "$tests"
+	elif [ "$1" = debug ] && [ $full -eq 0 ]; then
+		echo "${PS_DEBUG_TESTS:-$(all_tests | xargs)}"
+	else
+		all_tests | xargs
+	fi
+}
+
+declare -A K_KVER=() K_KO=() K_WRAP=() K_OPTS=() K_ENV=() K_STATE=() PREREQ=()
+# prepare KERNEL: its version, module, guest wrapper and options in K_*,
+# K_STATE ready or failed. The debug kernel and the sid chroot come from
+# their background builds (below): what they printed is in bdir/prereq-K.
+prepare() {
+	local k=$1 kver root='' kdir out=$bdir/prereq-$1
+	K_WRAP[$k]="scripts/vm.sh"
+	K_OPTS[$k]="--smp $smp"
+	K_ENV[$k]="PS_SCALE=$scale"
+	K_STATE[$k]=failed
+	case $k in
+	debug | sid)
+		if [ ! -s "$out.out" ]; then
+			echo "# kernel $k: FAILED: $(cat "$out.what"):"
+			sed "s/^/# $k: /" "$out.log"
+			fail_setup "kernel $k: $(cat "$out.what") failed"
+			return
+		fi
+		kver=$(sed -n 2p "$out.out")
+		;;
+	*)
+		kver=$(resolve_kver "$k")
+		kdir=/usr/src/linux-headers-$kver
+		;;
+	esac
+	if [ "$k" = debug ]; then
+		kver=$(sed -n 1p "$out.out")
+		K_OPTS[$k]="--smp $smp --kernel $(sed -n 2p "$out.out") --mem 3072"
+		kdir=$(sed -n 3p "$out.out")
+		K_ENV[$k]="PS_SCALE=$debug_scale"
+	elif [ "$k" = sid ]; then
+		root=$(sed -n 1p "$out.out")
+		kdir=/usr/src/linux-headers-$kver
+		K_WRAP[$k]="scripts/in-root.sh $root scripts/vm.sh --root $root"
+	fi
 	if [ -z "$kver" ]; then
 		echo "# kernel $k: not installed (make deps)"
-		summary+=("kernel $k: not installed")
-		total_fail=$((total_fail + 1))
-		continue
+		fail_setup "kernel $k: not installed"
+		return
 	fi
-	if ! ko=$(build_module "$kver"); then
-		summary+=("kernel $kver: module build failed")
-		total_fail=$((total_fail + 1))
-		continue
+	K_KVER[$k]=$kver
+	if ! K_KO[$k]=$(build_module "$kver" "$kdir" "$root"); then
+		fail_setup "kernel $kver: module build failed"
+		return
 	fi
-	out=$bdir/$kver/vm
-	echo "# kernel $kver: booting a guest"
+	K_STATE[$k]=ready
+}
+
+# The debug kernel (built when its inputs changed: minutes) and the sid
+# chroot (built or refreshed at most once a day) are made ready in the
+# background while the other kernels' guests run.
+for k in "$@"; do
+	case $k in
+	debug) what="the debug kernel (scripts/debug-kernel.sh)"; cmd=(nice -n 10 scripts/debug-kernel.sh) ;;
+	sid) what="the sid chroot (scripts/sid-root.sh; is the archive reachable?)"; cmd=(scripts/sid-root.sh --kver) ;;
+	*) continue ;;
+	esac
+	echo "$what" >"$bdir/prereq-$k.what"
+	"${cmd[@]}" >"$bdir/prereq-$k.out" 2>"$bdir/prereq-$k.log" &
+	PREREQ[$k]=$!
+done
+for k in "$@"; do
+	[ -n "${PREREQ[$k]:-}" ] || prepare "$k"
+done
+
+# The host checks, at low priority beside the guests; their output is
+# shown after the guests'.
+host_pid=
+if [ $host_checks -eq 1 ]; then
+	(
+		exec nice -n 15 bash -c '
+			top=$1 tests=$2 bdir=$3
+			cd "$top"
+			run() {		# run NAME SCRIPT: its KTAP to bdir/host-NAME.log, its status after
+				"$2" >"$bdir/host-$1.log" 2>&1
+				echo "$?" >"$bdir/host-$1.rc"
+			}
+			run unit tools/tests/run.sh
+			run fuzz scripts/fuzz-cli.sh
+			# make install, the systemd unit and DKMS; not when PS_TESTS
+			# picks single selftests.
+			if [ -z "$tests" ]; then
+				run install scripts/install-check.sh
+				run dkms scripts/dkms-check.sh
+			fi' host-checks "$top" "$tests" "$bdir"
+	) &
+	host_pid=$!
+fi
+
+# The jobs: KERNEL SHARD SECONDS TEST..., longest first. A kernel's tests
+# are dealt into its shards greedily, longest test first, each to the
+# shard with the least so far.
+jobs_file=$bdir/jobs
+: >"$jobs_file"
+for k in "$@"; do
+	[ "${K_STATE[$k]:-}" = failed ] && continue
+	tl=$(kernel_tests "$k")
+	n=$shards
+	[ "$n" -le "$(wc -w <<<"$tl")" ] || n=$(wc -w <<<"$tl")
+	for t in $tl; do
+		echo "$(estimate "$k" "$t") $t"
+	done | sort -s -k1,1nr | awk -v n="$n" -v k="$k" '
+		{
+			best = 1
+			for (i = 2; i <= n; i++) if (load[i] < load[best]) best = i
+			load[best] += $1
+			list[best] = list[best] " " $2
+		}
+		END { for (i = 1; i <= n; i++) if (list[i] != "") print k, i, load[i] list[i] }' >>"$jobs_file"
+done
+# Longest first; the order within a shard is tests.list's.
+sort -k3,3nr -o "$jobs_file" "$jobs_file"
+
+order_tests() {		# order_tests TEST...: in tests.list's order
+	local t
+	for t in $(all_tests); do
+		[[ " $* " == *" $t "* ]] && echo "$t"
+	done
+	# Tests not in the list (PS_TESTS may name any) keep their place after.
+	for t in "$@"; do
+		all_tests | grep -qxF "$t" || echo "$t"
+	done
+}
+
+# run_job KERNEL SHARD TEST...: one guest; its results in its out dir.
+run_job() {
+	local k=$1 sh=$2 kver out start rc
+	shift 2
+	kver=${K_KVER[$k]}
+	out=$bdir/$kver/vm-$sh
 	start=$(date +%s)
 	# shellcheck disable=SC2086
-	"${vmwrap[@]}" "${vmopts[@]}" --timeout "${PS_VM_TIMEOUT:-3000}" "$kver" "$out" \
-		env PS_KO="$ko" "${guest_env[@]}" "${debug_env[@]}" "$top/selftests/run_tests.sh" $ktests
+	${K_WRAP[$k]} ${K_OPTS[$k]} --timeout "${PS_VM_TIMEOUT:-3000}" "$kver" "$out" \
+		env PS_KO="${K_KO[$k]}" ${K_ENV[$k]} "${guest_env[@]}" "$stage/selftests/run_tests.sh" \
+		$(order_tests "$@") >"$out.vm.log" 2>&1
 	rc=$?
-	tr -d '\r' <"$out/output.log" | grep -v '^PORTSTEER-GUEST-EXIT' | tee "$out/ktap.log"
-	verdict=$(cat "$out/verdict" 2>/dev/null || echo "no verdict")
-	echo "# kernel $kver: guest $verdict, exit $rc, $(( $(date +%s) - start ))s"
-	guest_ok=1
-	if [ "$verdict" != ok ]; then
-		guest_ok=0
-		echo "# kernel $kver: guest FAILED ($verdict); its console log:"
-		tr -d '\r' <"$out/console.log" | tail -n 150 | sed 's/^/# console: /'
+	echo "$rc $(( $(date +%s) - start ))" >"$out.rc"
+}
+
+declare -A RUNNING=()
+started=()
+lane_free() { [ "${#RUNNING[@]}" -lt "$lanes" ]; }
+start_ready() {		# start the longest ready jobs while lanes are free
+	local line k sh est tl
+	while lane_free; do
+		line=
+		while read -r k sh est tl; do
+			[[ " ${started[*]} " == *" $k/$sh "* ]] && continue
+			[ "${K_STATE[$k]:-}" = ready ] || continue
+			line="$k $sh"
+			break
+		done <"$jobs_file"
+		[ -n "$line" ] || return
+		started+=("$k/$sh")
+		mkdir -p "$bdir/${K_KVER[$k]}"
+		echo "# kernel ${K_KVER[$k]} ($k) guest $sh: $tl (about ${est}s)"
+		run_job "$k" "$sh" $tl &
+		RUNNING[$!]="$k $sh"
+	done
+}
+
+njobs=$(wc -l <"$jobs_file")
+done_jobs=0
+while :; do
+	# A background build done: that kernel's module, then its guests.
+	for k in "${!PREREQ[@]}"; do
+		kill -0 "${PREREQ[$k]}" 2>/dev/null && continue
+		wait "${PREREQ[$k]}"
+		unset "PREREQ[$k]"
+		prepare "$k"
+	done
+	start_ready
+	[ "$done_jobs" -lt "$njobs" ] || break
+	if [ "${#RUNNING[@]}" -eq 0 ] && [ "${#PREREQ[@]}" -eq 0 ]; then
+		break	# nothing can start any more
 	fi
-	record "kernel $kver" "$out/ktap.log" $guest_ok $rc
+	# One guest ends, or a background build.
+	unset pid
+	wait -n -p pid "${!RUNNING[@]}" "${PREREQ[@]}"
+	[ -n "${pid:-}" ] && [ -n "${RUNNING[$pid]:-}" ] || continue
+	read -r k sh <<<"${RUNNING[$pid]}"
+	unset "RUNNING[$pid]"
+	done_jobs=$((done_jobs + 1))
+	read -r rc secs <"$bdir/${K_KVER[$k]}/vm-$sh.rc"
+	echo "# kernel ${K_KVER[$k]} guest $sh: $(cat "$bdir/${K_KVER[$k]}/vm-$sh/verdict" 2>/dev/null || echo 'no verdict'), exit $rc, ${secs}s"
 done
+
+# The results, in the matrix's order.
+: >"$bdir/check.times"
+for k in "$@"; do
+	[ "${K_STATE[$k]:-}" = ready ] || continue
+	kver=${K_KVER[$k]}
+	while read -r jk sh _; do
+		[ "$jk" = "$k" ] || continue
+		out=$bdir/$kver/vm-$sh
+		label="kernel $kver"
+		[ "$(grep -c "^$k " "$jobs_file")" -gt 1 ] && label+=" ($sh)"
+		echo "# $label: guest $sh"
+		if [ ! -e "$out.rc" ]; then
+			echo "# $label: never ran"
+			fail_setup "$label: never ran"
+			continue
+		fi
+		read -r rc secs <"$out.rc"
+		sed 's/^/# vm: /' "$out.vm.log"
+		tr -d '\r' <"$out/output.log" | grep -v '^PORTSTEER-GUEST-EXIT' | tee "$out/ktap.log"
+		verdict=$(cat "$out/verdict" 2>/dev/null || echo "no verdict")
+		echo "# $label: guest $verdict, exit $rc, ${secs}s"
+		guest_ok=1
+		if [ "$verdict" != ok ]; then
+			guest_ok=0
+			echo "# $label: guest FAILED ($verdict); its console log:"
+			tr -d '\r' <"$out/console.log" | tail -n 150 | sed 's/^/# console: /'
+		fi
+		record "$label" "$out/ktap.log" $guest_ok "$rc"
+		sed -n "s/^# \([^ ]*\): exit [0-9]* after \([0-9]*\)s$/$k $kver \1 \2/p" \
+			"$out/ktap.log" >>"$bdir/check.times"
+	done < <(sort -k1,1 -k2,2n "$jobs_file")
+done
+
+if [ -n "$host_pid" ]; then
+	wait "$host_pid"
+	for c in unit:"host unit tests" fuzz:"host libFuzzer" install:"host make install" dkms:"host dkms"; do
+		f=$bdir/host-${c%%:*}.log
+		[ -e "$f" ] || continue
+		echo "# ${c#*:}"
+		cat "$f"
+		record "${c#*:}" "$f" 1 "$(cat "${f%.log}.rc" 2>/dev/null || echo 1)"
+	done
+fi
+
+# The next run deals its shards from these times.
+if [ -s "$bdir/check.times" ] && [ -z "$tests" ]; then
+	mkdir -p "$cache"
+	{
+		awk -v t="$tier" '{ print $1 "/" t, $3, $4 }' "$bdir/check.times"
+		# What this run did not measure stays.
+		[ -e "$times_db" ] && awk -v t="$tier" 'NR == FNR { seen[$1 "/" t " " $3] = 1; next }
+			!seen[$1 " " $2]' "$bdir/check.times" "$times_db"
+	} >"$times_db.$$" && mv "$times_db.$$" "$times_db"
+fi
 
 echo "# summary"
 for l in "${summary[@]}"; do
 	echo "#   $l"
 done
+if [ -s "$bdir/check.times" ]; then
+	echo "# slowest tests (kernel, test, seconds; all in build/check.times):"
+	sort -k4,4nr "$bdir/check.times" | head -n "${PS_SLOWEST:-10}" |
+		awk '{ printf "#   %-28s %-16s %5d\n", $2, $3, $4 }'
+fi
 echo "$total_pass passed, $total_fail failed, $total_skip skipped" | tee "$bdir/check.summary"
 [ $total_fail -eq 0 ]

@@ -16,7 +16,7 @@ export PATH=$here/../tools:$PATH
 if [ $# -gt 0 ]; then
 	tests=("$@")
 else
-	mapfile -t tests < <(grep -v -e '^#' -e '^$' "$here/tests.list")
+	mapfile -t tests < <(awk '!/^#/ && NF { print $1 }' "$here/tests.list")
 fi
 per_test_timeout=${PS_TEST_TIMEOUT:-1500}
 
