@@ -8,8 +8,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 if [ "${1:-}" != --in-guest ]; then
-	make -s deps
-	make -s tools selftests >/dev/null
+	scripts/deps.sh demo
+	make -s tools >/dev/null
 	kver=$(ls /boot/vmlinuz-6.1.* | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n1)
 	kdir=/usr/src/linux-headers-$kver
 	src=$top/build/$kver/src

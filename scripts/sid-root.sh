@@ -8,6 +8,7 @@
 #   sid-root.sh            build or refresh the chroot; prints its path
 #   sid-root.sh --kver     the same, then prints the newest kernel in it
 #   sid-root.sh --cached   no network: print the path if a chroot is cached
+#                          (once a build or refresh under way is done)
 #
 # The chroot is $PORTSTEER_CACHE/sid-root (default /var/cache/portsteer). It
 # is refreshed at most once a day (stamp file), or at once when this script
@@ -19,7 +20,13 @@ set -euo pipefail
 
 cache=${PORTSTEER_CACHE:-/var/cache/portsteer}
 root=$cache/sid-root
-mirror=${PORTSTEER_SID_MIRROR:-http://deb.debian.org/debian}
+# The Debian archive this machine's apt uses (it is what works wherever the
+# tool runs: a local mirror, a proxy), unless PORTSTEER_SID_MIRROR names one.
+host_mirror() {
+	apt-get indextargets --format '$(REPO_URI) $(LABEL)' 'Created-By: Packages' 2>/dev/null |
+		awk '$2 == "Debian" { sub("/$", "", $1); print $1; exit }'
+}
+mirror=${PORTSTEER_SID_MIRROR:-$(host_mirror)}
 stamp=$root/.portsteer-stamp
 pkgs=(
 	linux-image-amd64 linux-headers-amd64 make gcc libc6-dev kmod
@@ -36,6 +43,11 @@ newest_kver() {		# newest kernel image in chroot $1
 
 mode=${1:-}
 if [ "$mode" = --cached ]; then
+	# A build or refresh under way (make check's, in the background) first.
+	if [ -e "$cache/sid-root.lock" ]; then
+		exec 9<"$cache/sid-root.lock"
+		flock -s 9
+	fi
 	[ -f "$stamp" ] && [ -n "$(newest_kver "$root")" ] || {
 		say "no sid chroot cached in $root (run scripts/sid-root.sh or make deps)"
 		exit 1
@@ -60,7 +72,7 @@ in_chroot() {
 		mount -t proc proc "$dir/proc" && mount -t sysfs sys "$dir/sys" &&
 		mount --rbind /dev "$dir/dev" || exit 1
 		exec chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-			DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"' sh "$dir" "$@"
+			DEBIAN_FRONTEND=noninteractive LC_ALL=C INITRD=No "$@"' sh "$dir" "$@"
 }
 
 # The host's apt policy on expired Release files (a snapshot mirror) holds
@@ -89,6 +101,10 @@ build() {
 	local tmp=$root.new start
 	start=$(date +%s)
 	rm -rf "$tmp"
+	if [ -z "$mirror" ]; then
+		say "no Debian archive in apt's sources (apt-get indextargets); set PORTSTEER_SID_MIRROR"
+		return 1
+	fi
 	say "debootstrap sid into $tmp from $mirror"
 	if ! debootstrap --variant=minbase sid "$tmp" "$mirror" >"$cache/sid-root.log" 2>&1; then
 		tail -n 20 "$cache/sid-root.log" | sed 's/^/sid-root: debootstrap: /' >&2
