@@ -102,13 +102,14 @@ mount -t proc proc /newroot/proc
 mount -t sysfs sys /newroot/sys
 mount -t devtmpfs dev /newroot/dev
 # The guest's own /tmp and /run cover the host's: what the run needs from
-# there (a clone in /tmp, its build directory) is bound back in place.
+# there (a clone in /tmp, its build directory, a PORTSTEER_CACHE there with
+# the debug kernel's modules directory) is bound back in place.
 mkdir -p /host/tmp /host/run
 mount -o bind /newroot/tmp /host/tmp
 mount -o bind /newroot/run /host/run
 mount -t tmpfs tmp /newroot/tmp
 mount -t tmpfs run /newroot/run
-for d in "$PSTOP" "$PSCWD" "$PSOUT"; do
+for d in "$PSTOP" "$PSCWD" "$PSOUT" "$PSCACHE"; do
 	case $d in
 	/tmp/?* | /run/?*) ;;
 	*) continue ;;
@@ -134,7 +135,8 @@ fi
 printf '%q ' "$@" >"$out/command"
 
 cmdline="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
-cmdline+=" rdinit=/init PSTOP=${here%/scripts} PSCWD=$PWD PSHERE=$here PSOUT=$out $append"
+cmdline+=" rdinit=/init PSTOP=${here%/scripts} PSCWD=$PWD PSHERE=$here PSOUT=$out"
+cmdline+=" PSCACHE=$(cd "$cache" && pwd) $append"
 
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
