@@ -448,8 +448,10 @@ if [ -s "$bdir/check.times" ] && [ -z "$tests" ]; then
 	{
 		awk -v t="$tier" '{ print $1 "/" t, $3, $4 }' "$bdir/check.times"
 		# What this run did not measure stays.
-		[ -e "$times_db" ] && awk -v t="$tier" 'NR == FNR { seen[$1 "/" t " " $3] = 1; next }
-			!seen[$1 " " $2]' "$bdir/check.times" "$times_db"
+		if [ -e "$times_db" ]; then
+			awk -v t="$tier" 'NR == FNR { seen[$1 "/" t " " $3] = 1; next }
+				!seen[$1 " " $2]' "$bdir/check.times" "$times_db"
+		fi
 	} >"$times_db.$$" && mv "$times_db.$$" "$times_db"
 fi
 

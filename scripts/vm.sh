@@ -68,6 +68,7 @@ rm -f "$out"/console.log "$out"/output.log "$out"/verdict
 # kernel and per version of the init script below.
 initrd=$cache/initrd-$kver-$(sha1sum "$0" | cut -c1-12).cpio.gz
 if [ ! -s "$initrd" ]; then
+	rm -f "$cache/initrd-$kver"-*.cpio.gz	# of older versions of this script
 	tmp=$(mktemp -d)
 	mkdir -p "$tmp"/{bin,dev,proc,sys,newroot,lib/modules}
 	cp /bin/busybox "$tmp/bin/busybox"
