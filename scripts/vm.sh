@@ -141,7 +141,7 @@ cmdline+=" PSCACHE=$(cd "$cache" && pwd) $append"
 
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
-	-accel tcg -cpu max,la57=off -m "$mem" -smp "$smp" \
+	-accel tcg -cpu max -m "$mem" -smp "$smp" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	-fsdev "local,id=fs0,path=$root,security_model=none,readonly=on,multidevs=remap" \
