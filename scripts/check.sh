@@ -216,36 +216,33 @@ declare -A K_KVER=() K_KO=() K_WRAP=() K_OPTS=() K_ENV=() K_STATE=() PREREQ=()
 # K_STATE ready or failed. The debug kernel and the sid chroot come from
 # their background builds (below): what they printed is in bdir/prereq-K.
 prepare() {
-	local k=$1 kver root='' kdir out=$bdir/prereq-$1
+	local k=$1 kver='' root='' kdir img out=$bdir/prereq-$1
 	K_WRAP[$k]="scripts/vm.sh"
 	K_OPTS[$k]="--smp $smp"
 	K_ENV[$k]="PS_SCALE=$scale"
 	K_STATE[$k]=failed
+	if [ -e "$out.what" ] && [ ! -s "$out.out" ]; then
+		echo "# kernel $k: FAILED: $(cat "$out.what"):"
+		sed "s/^/# $k: /" "$out.log"
+		fail_setup "kernel $k: $(cat "$out.what") failed"
+		return
+	fi
 	case $k in
-	debug | sid)
-		if [ ! -s "$out.out" ]; then
-			echo "# kernel $k: FAILED: $(cat "$out.what"):"
-			sed "s/^/# $k: /" "$out.log"
-			fail_setup "kernel $k: $(cat "$out.what") failed"
-			return
-		fi
-		kver=$(sed -n 2p "$out.out")
+	debug)		# release, bzImage, build directory
+		{ read -r kver && read -r img && read -r kdir; } <"$out.out"
+		K_OPTS[$k]="--smp $smp --kernel $img --mem 3072"
+		K_ENV[$k]="PS_SCALE=$debug_scale"
+		;;
+	sid)		# root, release
+		{ read -r root && read -r kver; } <"$out.out"
+		kdir=/usr/src/linux-headers-$kver
+		K_WRAP[$k]="scripts/in-root.sh $root scripts/vm.sh --root $root"
 		;;
 	*)
 		kver=$(resolve_kver "$k")
 		kdir=/usr/src/linux-headers-$kver
 		;;
 	esac
-	if [ "$k" = debug ]; then
-		kver=$(sed -n 1p "$out.out")
-		K_OPTS[$k]="--smp $smp --kernel $(sed -n 2p "$out.out") --mem 3072"
-		kdir=$(sed -n 3p "$out.out")
-		K_ENV[$k]="PS_SCALE=$debug_scale"
-	elif [ "$k" = sid ]; then
-		root=$(sed -n 1p "$out.out")
-		kdir=/usr/src/linux-headers-$kver
-		K_WRAP[$k]="scripts/in-root.sh $root scripts/vm.sh --root $root"
-	fi
 	if [ -z "$kver" ]; then
 		echo "# kernel $k: not installed (make deps)"
 		fail_setup "kernel $k: not installed"
@@ -262,6 +259,7 @@ prepare() {
 # The debug kernel (built when its inputs changed: minutes) and the sid
 # chroot (built or refreshed at most once a day) are made ready in the
 # background while the other kernels' guests run.
+rm -f "$bdir"/prereq-*
 for k in "$@"; do
 	case $k in
 	debug) what="the debug kernel (scripts/debug-kernel.sh)"; cmd=(nice -n 10 scripts/debug-kernel.sh) ;;

@@ -49,7 +49,7 @@ if [ "$mode" = --cached ]; then
 		flock -s 9
 	fi
 	[ -f "$stamp" ] && [ -n "$(newest_kver "$root")" ] || {
-		say "no sid chroot cached in $root (run scripts/sid-root.sh or make deps)"
+		say "no sid chroot cached in $root (run scripts/sid-root.sh or make check)"
 		exit 1
 	}
 	echo "$root"

@@ -103,14 +103,15 @@ mount -t proc proc /newroot/proc
 mount -t sysfs sys /newroot/sys
 mount -t devtmpfs dev /newroot/dev
 # The guest's own /tmp and /run cover the host's: what the run needs from
-# there (a clone in /tmp, its build directory, a PORTSTEER_CACHE there with
-# the debug kernel's modules directory) is bound back in place.
+# there (a clone in /tmp, its build directory or PS_BUILD_DIR with the
+# tests' frozen copy, a PORTSTEER_CACHE there with the debug kernel's
+# modules directory) is bound back in place.
 mkdir -p /host/tmp /host/run
 mount -o bind /newroot/tmp /host/tmp
 mount -o bind /newroot/run /host/run
 mount -t tmpfs tmp /newroot/tmp
 mount -t tmpfs run /newroot/run
-for d in "$PSTOP" "$PSCWD" "$PSOUT" "$PSCACHE"; do
+for d in "$PSTOP" "$PSCWD" "$PSBUILD" "$PSOUT" "$PSCACHE"; do	# parents first
 	case $d in
 	/tmp/?* | /run/?*) ;;
 	*) continue ;;
@@ -137,7 +138,9 @@ printf '%q ' "$@" >"$out/command"
 
 cmdline="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
 cmdline+=" rdinit=/init PSTOP=${here%/scripts} PSCWD=$PWD PSHERE=$here PSOUT=$out"
-cmdline+=" PSCACHE=$(cd "$cache" && pwd) $append"
+cmdline+=" PSCACHE=$(cd "$cache" && pwd)"
+[ -z "${PS_BUILD_DIR:-}" ] || cmdline+=" PSBUILD=$(cd "$PS_BUILD_DIR" && pwd)"
+cmdline+=" $append"
 
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
