@@ -48,6 +48,9 @@ bdir=${PS_BUILD_DIR:-$top/build}
 mkdir -p "$bdir"
 bdir=$(cd "$bdir" && pwd)
 export PS_BUILD_DIR=$bdir
+# Nothing of an earlier run may stand in for this one's: results of its
+# background builds, host checks and guests.
+rm -f "$bdir"/prereq-* "$bdir"/host-*.log "$bdir"/host-*.rc "$bdir"/*/vm-*.rc
 cache=${PORTSTEER_CACHE:-/var/cache/portsteer}
 host=0 host_checks=1 full=0
 while [ $# -gt 0 ]; do
@@ -259,7 +262,6 @@ prepare() {
 # The debug kernel (built when its inputs changed: minutes) and the sid
 # chroot (built or refreshed at most once a day) are made ready in the
 # background while the other kernels' guests run.
-rm -f "$bdir"/prereq-*
 for k in "$@"; do
 	case $k in
 	debug) what="the debug kernel (scripts/debug-kernel.sh)"; cmd=(nice -n 10 scripts/debug-kernel.sh) ;;
