@@ -30,6 +30,7 @@ enum ps_parse {
 	PS_PKT_NO_L4,		/* a non-first fragment */
 	PS_PKT_MALFORMED,	/* truncated or inconsistent */
 	PS_PKT_ICMP_ERROR,	/* an ICMP error, to follow */
+	PS_PKT_SHORT_FRAG,	/* a first fragment without the ports: dropped */
 };
 
 /**
@@ -68,11 +69,19 @@ static unsigned int ps_l4_min_len(u8 proto)
 /* The first bytes of the transport header that an ICMP error quotes. */
 #define PS_ICMP_QUOTED_L4	8
 
+/* Every protocol portsteer steers has its ports in its first 4 bytes. */
+#define PS_PORTS_LEN		4
+
 /*
  * Read the ports of the transport header at @f->thoff, checking that the
- * whole minimal header of @f->proto is in the packet and consistent; of a
- * packet quoted by an ICMP error (@end == 0), only the bytes always quoted.
- * The UDP length of a first fragment (@frag) covers the whole datagram.
+ * whole minimal header of @f->proto is in the packet and consistent.
+ *
+ * Of a first fragment (@frag), only the ports: the rest of its header may
+ * be in the next fragment, and the stack reassembles them after the hook,
+ * so a first fragment is steered by its ports as nft's "tcp dport" would,
+ * and one too short to hold them (which RFC 1858 and RFC 8200 rule out) is
+ * PS_PKT_SHORT_FRAG, dropped. Of a packet quoted by an ICMP error
+ * (@end == 0), only the bytes always quoted.
  */
 static enum ps_parse ps_parse_l4(const struct sk_buff *skb, struct ps_flow *f,
 				 unsigned int end, bool frag)
@@ -91,21 +100,23 @@ static enum ps_parse ps_parse_l4(const struct sk_buff *skb, struct ps_flow *f,
 	if (quoted) {
 		min = PS_ICMP_QUOTED_L4;
 		end = skb->len;
+	} else if (frag) {
+		min = PS_PORTS_LEN;
 	}
 	if (f->thoff + min > end)
-		return PS_PKT_MALFORMED;
+		return frag && !quoted ? PS_PKT_SHORT_FRAG : PS_PKT_MALFORMED;
 	h = skb_header_pointer(skb, f->thoff, min, &buf);
 	if (!h)
 		return PS_PKT_MALFORMED;
-	if (quoted) {
-		/* Only the first 8 bytes are sure to be there. */
+	if (quoted || frag) {
+		/* Only the bytes read are sure to be there. */
 	} else if (f->proto == IPPROTO_TCP) {
 		const struct tcphdr *th = h;
 
 		if (th->doff < sizeof(struct tcphdr) / 4 ||
 		    f->thoff + th->doff * 4 > end)
 			return PS_PKT_MALFORMED;
-	} else if (f->proto == IPPROTO_UDP && !frag) {
+	} else if (f->proto == IPPROTO_UDP) {
 		const struct udphdr *uh = h;
 		unsigned int len = ntohs(uh->len);
 
@@ -147,6 +158,12 @@ static enum ps_parse ps_parse_ipv4(const struct sk_buff *skb,
 	if (!iph || iph->version != 4 || iph->ihl < 5)
 		return PS_PKT_MALFORMED;
 	len = ntohs(iph->tot_len);
+	/*
+	 * A total length of 0 is a GSO packet over 64 KiB (BIG TCP, 6.3+):
+	 * ip_rcv_core() dropped any other, and it ends with the skb.
+	 */
+	if (!len && outer)
+		len = skb->len - nhoff;
 	if (len < iph->ihl * 4)
 		return PS_PKT_MALFORMED;
 	if (outer) {
@@ -188,7 +205,16 @@ static enum ps_parse ps_parse_ipv6(const struct sk_buff *skb,
 	ip6h = skb_header_pointer(skb, nhoff, sizeof(_ip6h), &_ip6h);
 	if (!ip6h || ip6h->version != 6)
 		return PS_PKT_MALFORMED;
-	end = outer ? nhoff + sizeof(*ip6h) + ntohs(ip6h->payload_len) : 0;
+	/*
+	 * A payload length of 0 is a packet over 64 KiB: a GSO packet of BIG
+	 * TCP (with a hop-by-hop jumbo option before 7.0), or a jumbogram.
+	 * ip6_rcv_core() then left the skb untrimmed (ipv6_hop_jumbo()
+	 * validated a jumbo option and trimmed to it), and so does this.
+	 */
+	end = 0;
+	if (outer)
+		end = ip6h->payload_len ?
+		      nhoff + sizeof(*ip6h) + ntohs(ip6h->payload_len) : skb->len;
 	if (end > skb->len)
 		return PS_PKT_MALFORMED;
 	memcpy(f->addr[0], &ip6h->saddr, sizeof(f->addr[0]));
@@ -215,6 +241,13 @@ static enum ps_parse ps_parse_ipv6(const struct sk_buff *skb,
 		if (frag_off)
 			flags |= IP6_FH_F_FRAG;
 	}
+	/*
+	 * A first fragment whose header chain stops short of the transport
+	 * header (RFC 8200 section 4.5 wants it whole) cannot be classified:
+	 * a later fragment would complete it unseen.
+	 */
+	if (proto == -EBADMSG && (flags & IP6_FH_F_FRAG) && !fragoff)
+		return PS_PKT_SHORT_FRAG;
 	if (proto < 0)
 		return proto == -ENOENT ? PS_PKT_NO_L4 : PS_PKT_MALFORMED;
 	if (fragoff)
@@ -321,7 +354,14 @@ static enum ps_parse ps_follow_icmp(const struct sk_buff *skb,
 	return r;
 }
 
-static void ps_count(struct ps_net *pn, enum ps_counter c)
+/*
+ * The counters are per CPU and the hook usually runs in softirq, but not
+ * always: nf_reinject() runs the hooks after another queue user's from the
+ * process that gave the verdict, preemptibly. Bottom halves are disabled
+ * around the updates, as nft_counter does, so that neither a migration nor
+ * the softirq of the same CPU comes between.
+ */
+static void __ps_count(struct ps_net *pn, enum ps_counter c)
 {
 	struct ps_net_pcpu *s = this_cpu_ptr(pn->stats);
 
@@ -333,18 +373,27 @@ static void ps_count(struct ps_net *pn, enum ps_counter c)
 	u64_stats_update_end(&s->syncp);
 }
 
+static void ps_count(struct ps_net *pn, enum ps_counter c)
+{
+	local_bh_disable();
+	__ps_count(pn, c);
+	local_bh_enable();
+}
+
 /* Count a matched packet and return the verdict of its queue @q. */
 static unsigned int ps_steer(struct ps_net *pn, const struct ps_dp_service *svc,
 			     const struct sk_buff *skb, bool icmp, u16 q)
 {
 	struct ps_svc_pcpu *ss;
 
-	ps_count(pn, icmp ? PS_CNT_ICMP : PS_CNT_MATCHED);
+	local_bh_disable();
+	__ps_count(pn, icmp ? PS_CNT_ICMP : PS_CNT_MATCHED);
 	ss = this_cpu_ptr(svc->stats);
 	u64_stats_update_begin(&ss->syncp);
 	u64_stats_inc(&ss->packets);
 	u64_stats_add(&ss->bytes, skb->len);
 	u64_stats_update_end(&ss->syncp);
+	local_bh_enable();
 	return NF_QUEUE_NR(q) | svc->verdict_flags;
 }
 
@@ -380,6 +429,10 @@ static noinline unsigned int ps_hook_slow(struct ps_net *pn,
 		break;
 	}
 
+	if (r == PS_PKT_SHORT_FRAG) {
+		ps_count(pn, PS_CNT_DROPPED);
+		return NF_DROP;
+	}
 	if (!svc) {
 		ps_count(pn, r == PS_PKT_MALFORMED ? PS_CNT_MALFORMED :
 			     r == PS_PKT_NO_L4 ? PS_CNT_NO_L4 : PS_CNT_UNMATCHED);
@@ -442,7 +495,8 @@ static u16 ps_fast_queue(const struct ps_dp_service *svc, const void *nh,
  * @state: the hook's state
  *
  * Return: NF_QUEUE_NR() of the service's queue (with the bypass flag when
- * the service has it) for a matched packet, NF_ACCEPT for anything else.
+ * the service has it) for a matched packet, NF_DROP for a first fragment
+ * too short to hold the ports, NF_ACCEPT for anything else.
  */
 unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,
 			const struct nf_hook_state *state)

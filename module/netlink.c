@@ -1043,6 +1043,7 @@ static const u8 ps_stats_attr[PS_CNT_MAX] = {
 	[PS_CNT_NO_L4]	   = PORTSTEER_STATS_A_NO_L4,
 	[PS_CNT_MALFORMED] = PORTSTEER_STATS_A_MALFORMED,
 	[PS_CNT_ICMP]	   = PORTSTEER_STATS_A_ICMP_FOLLOWED,
+	[PS_CNT_DROPPED]   = PORTSTEER_STATS_A_DROPPED,
 };
 
 static int ps_stats_get(struct sk_buff *skb, struct genl_info *info)

@@ -47,6 +47,7 @@ enum ps_counter {
 	PS_CNT_NO_L4,
 	PS_CNT_MALFORMED,
 	PS_CNT_ICMP,
+	PS_CNT_DROPPED,
 	PS_CNT_MAX
 };
 

@@ -103,7 +103,7 @@ ktap_result "settings_defrag_priority_extack" fails 1 \
 ktap_result "stats" eval "$C stats >$tmp/st && grep -Eq '^seen [0-9]+$' $tmp/st &&
 	grep -Eq '^icmp-followed [0-9]+$' $tmp/st && grep -Eq '^service web packets [0-9]+ bytes [0-9]+$' $tmp/st"
 ktap_result "stats_json_and_reset" eval "$C stats reset && json_ok \
-	'set(j[\"netns\"]) == {\"seen\", \"matched\", \"unmatched\", \"no_l4\", \"malformed\", \"icmp_followed\"} and j[\"services\"] == [{\"name\": \"web\", \"packets\": 0, \"bytes\": 0}]' \
+	'set(j[\"netns\"]) == {\"seen\", \"matched\", \"unmatched\", \"no_l4\", \"malformed\", \"icmp_followed\", \"dropped\"} and j[\"services\"] == [{\"name\": \"web\", \"packets\": 0, \"bytes\": 0}]' \
 	$C -j stats"
 ktap_result "show" out_is "service web queue 30-31 balance cpu rules 3
 	inet tcp dport http

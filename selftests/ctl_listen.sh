@@ -18,7 +18,7 @@ A=ps-ctl-$$-a
 B=ps-ctl-$$-b
 tmp=$(mktemp -d)
 PY=/usr/bin/python3
-ktap_header 18
+ktap_header 19
 kmsg_mark
 
 cleanup() {
@@ -193,6 +193,32 @@ send 4 6000 5 40006
 busywait 20000 grep -q '^total:' "$tmp/l6"
 wait
 ktap_result "listen_service_total" grep -qx 'total: 5 packets' "$tmp/l6"
+
+# An nft queue before portsteer's hook: the consumer's accept verdict runs
+# the rest of the hooks, portsteer's among them, from its process
+# (nf_reinject()), not in softirq. portsteer counts them, per CPU, safely.
+ip netns exec "$B" nft -f - <<-EOF
+	table inet reinject {
+		chain pre {
+			type filter hook prerouting priority -10; policy accept;
+			udp dport 6100 queue num 12
+		}
+	}
+EOF
+$P service add after queue 22 bypass
+$P rule add udp dport 6100 service after
+recv_start 6100 30 5
+listen_start l8 listen queue 12 count 5 timeout 30
+send 4 6100 5 40008
+busywait 20000 grep -q '^total:' "$tmp/l8"
+wait
+after_counted() {
+	test "$(tail -n1 "$tmp/recv.6100")" = 5 &&
+		$P -s service show after | grep -q '^service after .* packets 5 '
+}
+ktap_result "reinjected_packets_steered_from_process_context" after_counted
+ip netns exec "$B" nft delete table inet reinject
+$P service del after with-rules
 
 # No consumer on 20-21 now; then one that stops reading with a queue of 4.
 $P -s show >"$tmp/show1"

@@ -5,14 +5,14 @@
 # pair, so that the other end's stack gets exactly these bytes: IPv4 with IHL
 # below 5, total length above or below the real one, truncated transport
 # headers; IPv6 with long and malformed extension-header chains; first
-# fragments too short to hold the ports, overlapping and tiny fragments; ICMP
+# fragments too short to hold the ports (dropped), overlapping fragments; ICMP
 # errors with truncated or nested quoted packets.
 #
 # Runs in the sending netns; the receiving netns (--peer) has portsteer
 # rules for every protocol's port 7000. Each kind is sent --count times and
 # must end where it belongs: dropped by the IP layer before any hook (its MIB
 # counters, and then unseen by portsteer), or counted by portsteer as
-# malformed or no-L4 (nested ICMP
+# malformed, no-L4 or dropped (nested ICMP
 # errors: unmatched, as their quoted packet is ICMP) - and never steered.
 # Then the same in non-linear packets, with the transport header in a page
 # fragment (and, as controls, well-formed ones that must be steered).
@@ -118,16 +118,18 @@ def kinds():
               ["malformed"]))
     k.append(("ipv4_udp_length", 4, [ip4(l4(UDP, length=200), UDP),
                                      ip4(l4(UDP, length=4), UDP)], ["malformed"]))
-    # Fragments (defrag off): first ones too short to hold the ports or the
-    # minimal header (the tiny-fragment attack), later ones overlapping it.
+    # Fragments (defrag off): first ones too short to hold the ports (the
+    # tiny-fragment attack; dropped), later ones overlapping a first one to
+    # a port no rule covers. evasion.py sends the ones that hold the ports.
     tcp = l4(TCP)
-    k.append(("ipv4_first_fragment_short", 4,
-              [ip4(l4(UDP)[:n], UDP, frag=0x2000) for n in (0, 2, 3)] +
-              [ip4(tcp[:8], TCP, frag=0x2000)], ["malformed"]))
+    other = l4(TCP, dport=PORT + 1)
+    for p in MINLEN:
+        k.append(("ipv4_first_fragment_without_ports_%d" % p, 4,
+                  [ip4(l4(p)[:n], p, frag=0x2000) for n in (0, 2, 3)], ["dropped"]))
     k.append(("ipv4_overlapping_fragments", 4,
-              [ip4(tcp[:8], TCP, frag=0x2000, ident=9),
+              [ip4(other[:8], TCP, frag=0x2000, ident=9),
                ip4(tcp[8:] + b"x" * 4, TCP, frag=0x2000 | 1, ident=9),
-               ip4(tcp, TCP, frag=1, ident=9)], ["malformed", "no_l4"]))
+               ip4(tcp, TCP, frag=1, ident=9)], ["unmatched", "no_l4"]))
     # ICMP errors quoting a packet to port 7000, cut inside the quoted IP
     # header or before 8 transport bytes; quoted IHL below 5.
     inner = ip4(l4(UDP), UDP, src=DST4, dst=SRC4)
@@ -164,9 +166,14 @@ def kinds():
     k.append(("ipv6_ext_header_overruns", 6,
               [ip6(ext(TCP, hdrlen=200) + tcp, 60), ip6(chain + ext(TCP)[:3], 60)],
               ["malformed", "no_l4"]))
-    k.append(("ipv6_first_fragment_short", 6,
-              [ip6(frag6(UDP, 0, True) + l4(UDP)[:n], 44) for n in (0, 2, 3)] +
-              [ip6(frag6(TCP, 0, True) + tcp[:8], 44)], ["malformed"]))
+    for p in MINLEN:
+        k.append(("ipv6_first_fragment_without_ports_%d" % p, 6,
+                  [ip6(frag6(p, 0, True) + l4(p)[:n], 44) for n in (0, 2, 3)] +
+                  [ip6(frag6(60, 0, True) + ext(p), 44)], ["dropped"]))
+    # a first fragment whose header chain is cut: the reassembly would
+    # complete it
+    k.append(("ipv6_first_fragment_chain_cut", 6,
+              [ip6(frag6(60, 0, True) + ext(TCP)[:4], 44)], ["dropped"]))
     k.append(("ipv6_later_and_overlapping_fragments", 6,
               [ip6(frag6(TCP, 1, True, 11) + b"y" * 16, 44),
                ip6(frag6(TCP, 1, False, 11) + tcp, 44)], ["no_l4"]))
@@ -252,7 +259,7 @@ def run(cmd):
 def read_counters(a):
     d = json.loads(run([a.ctl, "--netns", a.peer, "-j", "stats"]))["netns"]
     c = {n: d[n] for n in ("seen", "matched", "unmatched", "no_l4", "malformed",
-                           "icmp_followed")}
+                           "icmp_followed", "dropped")}
     # the peer's /proc/net, through a process that lives in its netns
     snmp = ""
     for f in ("snmp", "netstat", "snmp6"):
@@ -274,12 +281,17 @@ def read_counters(a):
     return c
 
 
-def main():
-    ap = argparse.ArgumentParser()
+def frame_args(ap):
+    """The arguments of a sender of frames to a peer netns."""
     ap.add_argument("--dev")
     ap.add_argument("--dst-mac")
     ap.add_argument("--peer")
     ap.add_argument("--ctl")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    frame_args(ap)
     ap.add_argument("--count", type=int, default=20)
     ap.add_argument("--kinds", action="store_true")
     a = ap.parse_args()

@@ -23,21 +23,13 @@ trap cleanup EXIT
 
 kmsg_mark
 ps_load || { ktap_header 1; ktap_fail "load"; ktap_finish; }
-ip netns add "$C"
-ip netns add "$S"
-ip -n "$C" link add c0 type veth peer name s0 netns "$S"
-ip -n "$C" addr add 10.77.0.2/24 dev c0
-ip -n "$S" addr add 10.77.0.1/24 dev s0
+two_hosts "$C" "$S" 10.77.0 fd77
 # The client's own stack stays silent (no router or neighbour solicitation,
 # no MLD): the server's counters then hold only the hostile frames.
 ip netns exec "$C" sysctl -qw net.ipv6.conf.c0.disable_ipv6=1
-ip -n "$S" addr add fd77::1/64 dev s0 nodad
 # jumbo frames: the non-linear kinds are 4-6 kB
 ip -n "$C" link set c0 mtu 9000
 ip -n "$S" link set s0 mtu 9000
-ip -n "$C" link set c0 up
-ip -n "$S" link set s0 up
-ip -n "$S" link set lo up
 mac=$(ip netns exec "$S" cat /sys/class/net/s0/address)
 
 ctl() {
@@ -50,13 +42,7 @@ done
 ctl settings set defrag off icmp-errors on
 
 ktap_header $(( $(python3 "$here/hostile.py" --kinds) + 3 ))
-while read -r verdict name; do
-	case $verdict in
-	pass) ktap_pass "$name" ;;
-	fail) ktap_fail "$name" ;;
-	*) echo "$verdict $name" ;;
-	esac
-done < <(ip netns exec "$C" python3 "$here/hostile.py" --dev c0 --dst-mac "$mac" \
+ktap_lines < <(ip netns exec "$C" python3 "$here/hostile.py" --dev c0 --dst-mac "$mac" \
 	--peer "$S" --ctl "$CTL" --count "$COUNT" 2>&1)
 
 # With defragmentation on, overlapping fragments are dropped by the

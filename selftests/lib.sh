@@ -131,3 +131,28 @@ ctl_netns_setup() {
 	ip netns add "$NS"
 	C="$CTL --netns $NS"
 }
+
+# two_hosts C S NET4 NET6: namespaces C and S joined by a veth pair, c0 in C
+# (NET4.2/24, NET6::2/64) and s0 in S (NET4.1, NET6::1), all up
+two_hosts() {
+	ip netns add "$1" && ip netns add "$2" &&
+	ip -n "$1" link add c0 type veth peer name s0 netns "$2" &&
+	ip -n "$1" addr add "$3.2/24" dev c0 && ip -n "$2" addr add "$3.1/24" dev s0 &&
+	ip -n "$1" addr add "$4::2/64" dev c0 nodad &&
+	ip -n "$2" addr add "$4::1/64" dev s0 nodad &&
+	ip -n "$1" link set c0 up && ip -n "$2" link set s0 up &&
+	ip -n "$1" link set lo up && ip -n "$2" link set lo up
+}
+
+# ktap_lines: KTAP results from lines "pass NAME" and "fail NAME" on standard
+# input (of a helper program); other lines are passed on as they are
+ktap_lines() {
+	local verdict name
+	while read -r verdict name; do
+		case $verdict in
+		pass) ktap_pass "$name" ;;
+		fail) ktap_fail "$name" ;;
+		*) echo "$verdict $name" ;;
+		esac
+	done
+}

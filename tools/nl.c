@@ -440,6 +440,9 @@ int ps_parse_stats(const struct nlattr *nest, struct ps_stats *st)
 		case PORTSTEER_STATS_A_ICMP_FOLLOWED:
 			ret |= get_u64(a, &st->icmp_followed);
 			break;
+		case PORTSTEER_STATS_A_DROPPED:
+			ret |= get_u64(a, &st->dropped);
+			break;
 		}
 	}
 	return ret ? -EPROTO : 0;

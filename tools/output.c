@@ -114,6 +114,7 @@ json_t *stats_json(const struct ps_stats *st)
 	json_object_set_new(j, "malformed", json_integer(st->malformed));
 	json_object_set_new(j, "icmp_followed",
 			    json_integer(st->icmp_followed));
+	json_object_set_new(j, "dropped", json_integer(st->dropped));
 	return j;
 }
 
@@ -193,12 +194,13 @@ void print_settings(FILE *f, const struct ps_settings *s)
 void print_stats(FILE *f, const struct ps_stats *st)
 {
 	fprintf(f, "seen %llu\nmatched %llu\nunmatched %llu\nno-l4 %llu\n"
-		"malformed %llu\nicmp-followed %llu\n",
+		"malformed %llu\nicmp-followed %llu\ndropped %llu\n",
 		(unsigned long long)st->seen, (unsigned long long)st->matched,
 		(unsigned long long)st->unmatched,
 		(unsigned long long)st->no_l4,
 		(unsigned long long)st->malformed,
-		(unsigned long long)st->icmp_followed);
+		(unsigned long long)st->icmp_followed,
+		(unsigned long long)st->dropped);
 }
 
 void print_queue_state(FILE *f, uint16_t queue, const struct ps_queue_state *q)

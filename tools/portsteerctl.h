@@ -95,6 +95,7 @@ struct ps_stats {
 	uint64_t no_l4;
 	uint64_t malformed;
 	uint64_t icmp_followed;
+	uint64_t dropped;
 };
 
 /* A whole configuration: an apply file, or what save reads back. */

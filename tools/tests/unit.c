@@ -255,7 +255,7 @@ static void t_output(void)
 	t_golden("json_settings", "settings.json", s);
 	free(s);
 	{
-		struct ps_stats st = { 100, 90, 8, 1, 1, 3 };
+		struct ps_stats st = { 100, 90, 8, 1, 1, 3, 2 };
 
 		s = json_text(stats_json(&st));
 		t_golden("json_stats", "stats.json", s);

@@ -90,7 +90,7 @@
  * PORTSTEER_CMD_STATS_GET: no attributes. Reply:
  *    PORTSTEER_A_STATS: NLA_NESTED
  *        PORTSTEER_STATS_A_SEEN, _MATCHED, _UNMATCHED, _NO_L4, _MALFORMED,
- *        _ICMP_FOLLOWED: NLA_U64
+ *        _ICMP_FOLLOWED, _DROPPED: NLA_U64
  *    Per-service counters come with SERVICE_GET.
  *
  * PORTSTEER_CMD_STATS_RESET: no attributes; zeroes the netns's counters and
@@ -241,6 +241,7 @@ enum portsteer_stats_attr {
 	PORTSTEER_STATS_A_NO_L4,
 	PORTSTEER_STATS_A_MALFORMED,
 	PORTSTEER_STATS_A_ICMP_FOLLOWED,
+	PORTSTEER_STATS_A_DROPPED,
 
 	__PORTSTEER_STATS_A_MAX
 };
