@@ -59,12 +59,22 @@ char *ps_compat_extack_buf(void);
 #endif
 
 /*
+ * Before 6.10 ("netfilter: nfnetlink_queue: drop bogus WARN_ON", also in
+ * 6.9.10), nf_reinject() WARNs when the hook array it resumes in no
+ * longer holds the queued packet's hook index, even for the NF_DROP of the
+ * flush that nf_unregister_net_hook() does once the array has shrunk: the
+ * packets queued in the namespace are dropped before the hook leaves it.
  * nf_queue_nf_hook_drop() is exported (since 4.12) but declared only in
  * net/netfilter/nf_internals.h, which the kernel headers packages do not
- * ship; an in-tree build would include that header instead.
+ * ship; the kernels that need it declare it so.
  */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
 struct net;
 void nf_queue_nf_hook_drop(struct net *net);
+#define ps_compat_queue_drop(net) nf_queue_nf_hook_drop(net)
+#else
+#define ps_compat_queue_drop(net) do { } while (0)
+#endif
 
 #endif /* __KERNEL__ */
 

@@ -422,19 +422,21 @@ static struct ps_table *ps_table_build(const struct list_head *services,
 /**
  * ps_hook_free() - unregister a registration that is no longer active
  * @pn: the namespace
- * @h: the registration; pn->hook_active no longer points to it
+ * @h: the registration, inactive
+ * @grace: wait for the packets already in the hook first
  *
- * nf_unregister_net_hook() drops the packets still queued in the namespace
- * only after it took the hook out of the hook array, and nf_reinject()
- * then WARNs on 6.1 when it finds the array gone (our hook was the last
- * one) or shorter. So wait for the packets already in the hook, which
- * queue nothing more once it is inactive, and drop what is queued while
- * the hook is still there.
+ * Unregistering a netfilter hook makes the kernel drop every packet queued
+ * in the namespace (nf_queue_nf_hook_drop()), those of other NFQUEUE users
+ * too: portsteer unregisters only when the hook or priority changes and when
+ * the namespace goes, never when rules come and go. The packets already in
+ * the hook queue nothing more once it is inactive; see
+ * ps_compat_queue_drop() for what 6.1 needs before the hook goes.
  */
-static void ps_hook_free(struct ps_net *pn, struct ps_hook *h)
+static void ps_hook_free(struct ps_net *pn, struct ps_hook *h, bool grace)
 {
-	synchronize_net();
-	nf_queue_nf_hook_drop(pn->net);
+	if (grace)
+		synchronize_net();
+	ps_compat_queue_drop(pn->net);
 	nf_unregister_net_hook(pn->net, &h->ops);
 	kfree_rcu(h, rcu);
 }
@@ -505,9 +507,11 @@ int ps_commit(struct ps_net *pn, const struct list_head *services,
 	      u32 nservices, const struct ps_rule *rules, u32 nrules,
 	      const struct ps_settings *s, struct netlink_ext_ack *extack)
 {
-	bool want_hook = nrules > 0;
-	struct ps_hook *new_hook = NULL;
-	struct ps_table *t, *old;
+	bool moved = pn->hook && (pn->settings.hook != s->hook ||
+				  pn->settings.priority != s->priority);
+	bool want_hook = nrules > 0, want_defrag = s->defrag && want_hook;
+	struct ps_hook *old = pn->hook, *new_hook = NULL;
+	struct ps_table *t, *old_table;
 	bool defrag_taken = false;
 	int err;
 
@@ -519,7 +523,7 @@ int ps_commit(struct ps_net *pn, const struct list_head *services,
 		return -ENOMEM;
 	}
 
-	if (s->defrag && !pn->defrag_on) {
+	if (want_defrag && !pn->defrag_on) {
 		err = ps_defrag_enable(pn->net);
 		if (err) {
 			NL_SET_ERR_MSG(extack, "cannot enable defragmentation");
@@ -528,8 +532,7 @@ int ps_commit(struct ps_net *pn, const struct list_head *services,
 		defrag_taken = true;
 	}
 
-	if (want_hook && (!pn->hook || pn->settings.hook != s->hook ||
-			  pn->settings.priority != s->priority)) {
+	if (want_hook && (!old || moved)) {
 		new_hook = ps_hook_register(pn, s);
 		if (IS_ERR(new_hook)) {
 			err = PTR_ERR(new_hook);
@@ -539,25 +542,34 @@ int ps_commit(struct ps_net *pn, const struct list_head *services,
 	}
 
 	/* Nothing fails from here on. */
-	old = rcu_replace_pointer(pn->table, t, lockdep_is_held(&pn->lock));
-	if (new_hook || !want_hook) {
+	old_table = rcu_replace_pointer(pn->table, t, lockdep_is_held(&pn->lock));
+	if (new_hook)
+		WRITE_ONCE(new_hook->active, true);
+	if (moved) {
 		/*
-		 * The hooks of a registration only act while it is the active
-		 * one: switching is atomic, so no packet is classified twice
-		 * or missed while the old one is being unregistered.
+		 * A packet between the old hook point and the new one meets
+		 * an active hook at one of them at least: both are active
+		 * until the packets in flight have passed (one may then be
+		 * classified at both; see "Settings" in the documentation).
 		 */
-		rcu_assign_pointer(pn->hook_active, new_hook);
-		if (pn->hook)
-			ps_hook_free(pn, pn->hook);
+		if (new_hook)
+			synchronize_net();
+		WRITE_ONCE(old->active, false);
+		ps_hook_free(pn, old, true);
 		pn->hook = new_hook;
+	} else if (new_hook) {
+		pn->hook = new_hook;
+	} else if (old) {
+		/* Rules came or went: the registration stays. */
+		WRITE_ONCE(old->active, want_hook);
 	}
-	if (!s->defrag && pn->defrag_on)
+	if (!want_defrag && pn->defrag_on)
 		ps_defrag_disable(pn->net);
-	pn->defrag_on = s->defrag;
+	pn->defrag_on = want_defrag;
 	pn->settings = *s;
 	pn->generation++;
-	if (old)
-		kvfree_rcu(old, rcu);
+	if (old_table)
+		kvfree_rcu(old_table, rcu);
 	return 0;
 
 err_hook:
@@ -613,21 +625,34 @@ void ps_net_stats_read(const struct ps_net *pn, u64 *cnt)
 }
 
 /**
- * ps_net_clear() - take the hooks and configuration of a namespace down
- * @pn: the namespace, going away
+ * ps_net_deactivate() - stop classifying in a namespace that is going away
+ * @pn: the namespace
  *
- * Called from the pernet pre_exit: the hooks go first, the netns core then
- * waits for a grace period before the exit handler frees the rest.
+ * Called from the pernet pre_exit, without waiting: the netns core waits
+ * for one grace period for every namespace of the batch before the exit
+ * handlers run, and ps_net_release() then unregisters.
  */
-void ps_net_clear(struct ps_net *pn)
+void ps_net_deactivate(struct ps_net *pn)
 {
 	mutex_lock(&pn->lock);
-	rcu_assign_pointer(pn->hook_active, NULL);
 	if (pn->hook)
-		ps_hook_free(pn, pn->hook);
+		WRITE_ONCE(pn->hook->active, false);
+	mutex_unlock(&pn->lock);
+}
+
+/**
+ * ps_net_release() - unregister the hooks of a namespace that has gone
+ * @pn: the namespace, deactivated by ps_net_deactivate() a grace period ago
+ *
+ * Its devices are gone and it has no sockets, so nothing is in the hook
+ * and nothing is queued: no grace period to wait for, no packet to drop.
+ */
+void ps_net_release(struct ps_net *pn)
+{
+	if (pn->hook)
+		ps_hook_free(pn, pn->hook, false);
 	pn->hook = NULL;
 	if (pn->defrag_on)
 		ps_defrag_disable(pn->net);
 	pn->defrag_on = false;
-	mutex_unlock(&pn->lock);
 }

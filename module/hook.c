@@ -513,8 +513,8 @@ unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,
 	u32 e;
 	bool v6;
 
-	/* A registration being replaced stands aside for the new one. */
-	if (unlikely(rcu_access_pointer(pn->hook_active) != h))
+	/* A namespace without rules, or a registration being replaced. */
+	if (unlikely(!READ_ONCE(h->active)))
 		return NF_ACCEPT;
 	t = rcu_dereference(pn->table);
 	if (unlikely(!t))

@@ -37,6 +37,7 @@ static int __net_init ps_net_init(struct net *net)
 	ps_config_init(&pn->cfg);
 	pn->settings.hook = PORTSTEER_HOOK_PREROUTING;
 	pn->settings.priority = NF_IP_PRI_FILTER;
+	pn->settings.defrag = true;
 	pn->settings.icmp_errors = true;
 	pn->settings.seed = get_random_u32();
 	pn->generation = 1;
@@ -48,16 +49,20 @@ static int __net_init ps_net_init(struct net *net)
 	return 0;
 }
 
-/* Hooks go first; the netns core waits for a grace period before .exit. */
+/*
+ * The hooks stand aside first; the netns core waits for one grace period
+ * for the whole batch of dying namespaces before .exit unregisters them.
+ */
 static void __net_exit ps_net_pre_exit(struct net *net)
 {
-	ps_net_clear(ps_pernet(net));
+	ps_net_deactivate(ps_pernet(net));
 }
 
 static void __net_exit ps_net_exit(struct net *net)
 {
 	struct ps_net *pn = ps_pernet(net);
 
+	ps_net_release(pn);
 	ps_txn_free(pn->txn);
 	pn->txn = NULL;
 	kvfree(rcu_dereference_protected(pn->table, true));

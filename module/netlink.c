@@ -413,7 +413,8 @@ static int ps_put_settings(struct sk_buff *skb, const struct ps_net *pn)
 	    nla_put_u32(skb, PORTSTEER_SETTINGS_A_MAX_RULES, pn->max_rules) ||
 	    nla_put_u32(skb, PORTSTEER_SETTINGS_A_SERVICES, pn->cfg.nservices) ||
 	    nla_put_u32(skb, PORTSTEER_SETTINGS_A_RULES, pn->cfg.nrules) ||
-	    nla_put_u8(skb, PORTSTEER_SETTINGS_A_HOOK_ACTIVE, !!pn->hook) ||
+	    nla_put_u8(skb, PORTSTEER_SETTINGS_A_HOOK_ACTIVE,
+		       pn->hook && pn->hook->active) ||
 	    nla_put_u64_64bit(skb, PORTSTEER_SETTINGS_A_TABLE_BYTES,
 			      t ? t->bytes : 0, PORTSTEER_SETTINGS_A_PAD)) {
 		nla_nest_cancel(skb, nest);

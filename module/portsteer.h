@@ -191,17 +191,22 @@ struct ps_table {
  * struct ps_hook - one registration of the netfilter hooks
  * @ops: the hook, registered for NFPROTO_INET
  * @pn: the namespace
+ * @active: the hook classifies; otherwise it accepts every packet (the
+ *	namespace has no rules, or the registration is being replaced)
  * @rcu: frees the registration after the last packet left it
  */
 struct ps_hook {
 	struct nf_hook_ops ops;
 	struct ps_net *pn;
+	bool active;
 	struct rcu_head rcu;
 };
 
 /**
  * struct ps_txn - a replace transaction being built
  * @portid: the netlink socket that owns it
+ * @generation: the namespace's generation when it began; it commits only
+ *	onto that one
  * @cfg: the staged services and rules
  * @settings: the staged settings
  * @settings_set: which of @settings were given (PS_SET_* bits)
@@ -209,6 +214,7 @@ struct ps_hook {
  */
 struct ps_txn {
 	u32 portid;
+	u32 generation;
 	struct ps_config cfg;
 	struct ps_settings settings;
 	u32 settings_set;
@@ -231,10 +237,12 @@ struct ps_txn {
  * @max_services: limit on services
  * @max_rules: limit on rules
  * @table: the lookup table the packet path uses
- * @hook: the registered hooks, NULL when the namespace has no rule
- * @hook_active: the registration the packet path obeys (see ps_hook_fn())
+ * @hook: the registered hooks, from the first rule until the hook or the
+ *	priority changes or the namespace goes; active while there are rules
  * @defrag_on: references held on nf_defrag_ipv4 and nf_defrag_ipv6
  * @txn: the open replace transaction, if any
+ * @txn_lost: the socket whose transaction a newer one took over, until it
+ *	is told
  * @stats: the namespace's counters
  * @stats_base: @stats sums at the last reset
  */
@@ -248,9 +256,9 @@ struct ps_net {
 	u32 max_rules;
 	struct ps_table __rcu *table;
 	struct ps_hook *hook;
-	struct ps_hook __rcu *hook_active;
 	bool defrag_on;
 	struct ps_txn *txn;
+	u32 txn_lost;
 	struct ps_net_pcpu __percpu *stats;
 	u64 stats_base[PS_CNT_MAX];
 };
@@ -283,7 +291,8 @@ int ps_commit(struct ps_net *pn, const struct list_head *services,
 	      const struct ps_settings *s, struct netlink_ext_ack *extack);
 void ps_svc_stats_read(const struct ps_service *svc, u64 *packets, u64 *bytes);
 void ps_net_stats_read(const struct ps_net *pn, u64 *cnt);
-void ps_net_clear(struct ps_net *pn);
+void ps_net_deactivate(struct ps_net *pn);
+void ps_net_release(struct ps_net *pn);
 
 /* hook.c */
 unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,

@@ -287,6 +287,7 @@ TEST_F(ps, settings_commands)
 	EXPECT_EQ(0, st.services);
 	EXPECT_EQ(0, st.rules);
 	EXPECT_EQ(0, st.hook_active);
+	EXPECT_EQ(1, st.defrag) TH_LOG("defragmentation is on by default");
 	EXPECT_LT(0, st.max_services);
 	EXPECT_LE(65536, st.max_rules);
 
