@@ -388,12 +388,6 @@ static int ps_put_rule(struct sk_buff *skb, const struct ps_rule *r)
 	return 0;
 }
 
-static size_t ps_rule_msg_size(u32 n)
-{
-	return n * nla_total_size(4 * nla_total_size(sizeof(u16)) +
-				  nla_total_size(PORTSTEER_SERVICE_NAME_MAX + 1));
-}
-
 static int ps_put_settings(struct sk_buff *skb, const struct ps_net *pn)
 {
 	const struct ps_settings *s = &pn->settings;
@@ -437,31 +431,45 @@ static void ps_notify(struct ps_net *pn, u8 cmd, const struct ps_service *svc,
 		      const struct ps_rule *rules, u32 nrules, bool settings)
 {
 	struct sk_buff *skb;
+	u32 i = 0, first;
 	void *hdr;
-	u32 i;
 
 	if (!genl_has_listeners(&ps_genl_family, pn->net, 0))
 		return;
-	skb = genlmsg_new(NLMSG_GOODSIZE + ps_rule_msg_size(nrules), GFP_KERNEL);
-	if (!skb)
-		return;
-	hdr = genlmsg_put(skb, 0, 0, &ps_genl_family, 0, cmd);
-	if (!hdr)
-		goto err;
-	if (nla_put_u32(skb, PORTSTEER_A_GENERATION, pn->generation))
-		goto err;
-	if (svc && ps_put_service(skb, svc, false))
-		goto err;
-	for (i = 0; i < nrules; i++)
-		if (ps_put_rule(skb, &rules[i]))
+	/*
+	 * A batch of rules goes out in as many messages of a page as it
+	 * takes, each with the generation, the first with the service or
+	 * the settings.
+	 */
+	do {
+		skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+		if (!skb)
+			goto lost;
+		hdr = genlmsg_put(skb, 0, 0, &ps_genl_family, 0, cmd);
+		if (!hdr ||
+		    nla_put_u32(skb, PORTSTEER_A_GENERATION, pn->generation))
 			goto err;
-	if (settings && ps_put_settings(skb, pn))
-		goto err;
-	genlmsg_end(skb, hdr);
-	genlmsg_multicast_netns(&ps_genl_family, pn->net, skb, 0, 0, GFP_KERNEL);
+		if (!i && svc && ps_put_service(skb, svc, false))
+			goto err;
+		if (!i && settings && ps_put_settings(skb, pn))
+			goto err;
+		for (first = i; i < nrules; i++)
+			if (ps_put_rule(skb, &rules[i]))
+				break;
+		/* Not even one rule fits in an empty message. */
+		if (i < nrules && i == first)
+			goto err;
+		genlmsg_end(skb, hdr);
+		genlmsg_multicast_netns(&ps_genl_family, pn->net, skb, 0, 0,
+					GFP_KERNEL);
+	} while (i < nrules);
 	return;
 err:
 	nlmsg_free(skb);
+lost:
+	/* Listeners learn that they missed a change, and resynchronize. */
+	netlink_set_err(pn->net->genl_sock, 0, ps_genl_family.mcgrp_offset,
+			ENOBUFS);
 }
 
 /* Reply to a do request with one object. */
@@ -1138,6 +1146,15 @@ static void ps_txn_drop(struct ps_net *pn)
 	pn->txn = NULL;
 }
 
+/*
+ * One transaction is open in a namespace at a time, and a newer BEGIN, from
+ * whichever socket, takes it over: a transaction left open by a process
+ * that hangs blocks no one. What the older one staged is dropped, and its
+ * socket is told so at its next ADD or COMMIT. A transaction applies only
+ * to the configuration it began from: any change committed meanwhile, by
+ * another transaction or a single request, makes its COMMIT fail (ESTALE),
+ * so no update is lost without its author being told.
+ */
 static int ps_replace_begin(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ps_net *pn = ps_info_pn(info);
@@ -1145,13 +1162,6 @@ static int ps_replace_begin(struct sk_buff *skb, struct genl_info *info)
 	int err = 0;
 
 	mutex_lock(&pn->lock);
-	if (pn->txn && pn->txn->portid != info->snd_portid) {
-		NL_SET_ERR_MSG_FMT(info->extack,
-				   "another replace transaction is open (socket %u)",
-				   pn->txn->portid);
-		err = -EBUSY;
-		goto out;
-	}
 	if (info->attrs[PORTSTEER_A_GENERATION] &&
 	    nla_get_u32(info->attrs[PORTSTEER_A_GENERATION]) != pn->generation) {
 		NL_SET_ERR_MSG_FMT(info->extack,
@@ -1161,13 +1171,17 @@ static int ps_replace_begin(struct sk_buff *skb, struct genl_info *info)
 		err = -ESTALE;
 		goto out;
 	}
-	ps_txn_drop(pn);
 	txn = kzalloc(sizeof(*txn), PS_GFP_CONFIG);
 	if (!txn) {
 		err = -ENOMEM;
 		goto out;
 	}
+	pn->txn_lost = 0;
+	if (pn->txn && pn->txn->portid != info->snd_portid)
+		pn->txn_lost = pn->txn->portid;
+	ps_txn_drop(pn);
 	txn->portid = info->snd_portid;
+	txn->generation = pn->generation;
 	ps_config_init(&txn->cfg);
 	txn->settings = pn->settings;
 	pn->txn = txn;
@@ -1176,12 +1190,21 @@ out:
 	return err;
 }
 
-static struct ps_txn *ps_txn_get(struct ps_net *pn, struct genl_info *info)
+static struct ps_txn *ps_txn_get(struct ps_net *pn, struct genl_info *info,
+				 int *err)
 {
 	if (pn->txn && pn->txn->portid == info->snd_portid)
 		return pn->txn;
+	if (pn->txn_lost && pn->txn_lost == info->snd_portid) {
+		NL_SET_ERR_MSG(info->extack,
+			       "the replace transaction of this socket was taken over by a newer one");
+		pn->txn_lost = 0;
+		*err = -ESTALE;
+		return NULL;
+	}
 	NL_SET_ERR_MSG(info->extack,
 		       "no replace transaction is open on this socket");
+	*err = -ENOENT;
 	return NULL;
 }
 
@@ -1226,11 +1249,9 @@ static int ps_replace_add(struct sk_buff *skb, struct genl_info *info)
 	int rem, err = 0;
 
 	mutex_lock(&pn->lock);
-	txn = ps_txn_get(pn, info);
-	if (!txn) {
-		err = -ENOENT;
+	txn = ps_txn_get(pn, info, &err);
+	if (!txn)
 		goto out;
-	}
 	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
 		switch (nla_type(attr)) {
 		case PORTSTEER_A_SERVICE:
@@ -1305,10 +1326,15 @@ static int ps_replace_commit(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	mutex_lock(&pn->lock);
-	txn = ps_txn_get(pn, info);
-	if (!txn) {
-		err = -ENOENT;
+	txn = ps_txn_get(pn, info, &err);
+	if (!txn)
 		goto out;
+	if (txn->generation != pn->generation) {
+		NL_SET_ERR_MSG_FMT(info->extack,
+				   "the configuration changed during the transaction (generation %u, now %u)",
+				   txn->generation, pn->generation);
+		err = -ESTALE;
+		goto drop;
 	}
 	ps_rules_sort(txn->cfg.rules, txn->cfg.nrules);
 	if (ps_rules_check(txn->cfg.rules, txn->cfg.nrules, &a, &b)) {
@@ -1350,10 +1376,8 @@ static int ps_replace_abort(struct sk_buff *skb, struct genl_info *info)
 	int err = 0;
 
 	mutex_lock(&pn->lock);
-	if (ps_txn_get(pn, info))
+	if (ps_txn_get(pn, info, &err))
 		ps_txn_drop(pn);
-	else
-		err = -ENOENT;
 	mutex_unlock(&pn->lock);
 	return err;
 }
@@ -1423,6 +1447,8 @@ static int ps_netlink_event(struct notifier_block *nb, unsigned long event,
 	mutex_lock(&pn->lock);
 	if (pn->txn && pn->txn->portid == n->portid)
 		ps_txn_drop(pn);
+	if (pn->txn_lost == n->portid)
+		pn->txn_lost = 0;
 	mutex_unlock(&pn->lock);
 	return NOTIFY_DONE;
 }

@@ -105,6 +105,7 @@ struct model {
 	struct m_set set;
 	uint32_t gen;
 	bool txn;		/* a transaction of ours is open */
+	uint32_t tgen;		/* the generation it began from */
 	struct m_cfg tcfg;	/* its services and rules */
 	struct m_set tset;	/* its settings, over those at BEGIN */
 	uint32_t tset_mask;
@@ -934,6 +935,7 @@ static int m_apply(const struct fmsg *m)
 		if (m->has_gen && m->gen != M.gen)
 			return -ESTALE;
 		M.txn = true;
+		M.tgen = M.gen;
 		M.tcfg.nsvc = 0;
 		M.tcfg.nrule = 0;
 		M.tset = M.set;
@@ -964,6 +966,9 @@ static int m_apply(const struct fmsg *m)
 		if (!M.txn)
 			return -ENOENT;
 		M.txn = false;
+		/* a change made since BEGIN fails the commit */
+		if (M.gen != M.tgen)
+			return -ESTALE;
 		if (any_overlap(M.tcfg.rule, M.tcfg.nrule))
 			return -EEXIST;
 		s = M.set;

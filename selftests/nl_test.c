@@ -472,25 +472,28 @@ TEST_F(ps, replace_commands)
 TEST_F(ps, replace_ownership)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct ps_service svc;
 	struct ps_settings st;
 	struct nlmsghdr *nlh;
 	struct ps_nl other;
-	char msg[128];
+	char msg[160];
 
 	ASSERT_EQ(0, ps_nl_open(&other));
 	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
-	/* one transaction per netns */
-	EXPECT_EQ(-EBUSY, ps_simple(&other, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
-	snprintf(msg, sizeof(msg), "another replace transaction is open (socket %u)",
-		 self->nl.portid);
-	EXPECT_STREQ(msg, self->ack.msg);
-	/* and only its socket adds to it or commits it */
-	EXPECT_EQ(-ENOENT, ps_simple(&other, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
-	EXPECT_STREQ("no replace transaction is open on this socket", self->ack.msg);
-	/* closing the socket drops it */
-	ps_nl_close(&self->nl);
+	/* a newer transaction takes over: an idle one blocks no one */
 	ASSERT_EQ(0, ps_simple(&other, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
-	ASSERT_EQ(0, ps_simple(&other, PORTSTEER_CMD_REPLACE_ABORT, &self->ack));
+	/* and the older one's socket is told, once */
+	EXPECT_EQ(-ESTALE, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	EXPECT_STREQ("the replace transaction of this socket was taken over by a newer one",
+		     self->ack.msg);
+	EXPECT_EQ(-ENOENT, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_ADD, &self->ack));
+	EXPECT_STREQ("no replace transaction is open on this socket", self->ack.msg);
+	/* only its socket adds to it or commits it */
+	EXPECT_EQ(-ENOENT, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_ABORT, &self->ack));
+	/* closing the socket drops it */
+	ps_nl_close(&other);
+	ASSERT_EQ(0, ps_nl_open(&other));
+	EXPECT_EQ(-ENOENT, ps_simple(&other, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
 
 	/* a stale generation */
 	ASSERT_EQ(0, ps_get_settings(&other, &st, &self->ack));
@@ -503,8 +506,24 @@ TEST_F(ps, replace_ownership)
 	EXPECT_STREQ(msg, self->ack.msg);
 	EXPECT_EQ((int)(NLMSG_HDRLEN + GENL_HDRLEN), self->ack.offs);
 	EXPECT_EQ(-ENOENT, ps_simple(&other, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+
+	/*
+	 * A change committed by another socket while a transaction is open
+	 * makes its commit fail: no update is lost without a word.
+	 */
+	ASSERT_EQ(0, ps_get_settings(&other, &st, &self->ack));
+	ASSERT_EQ(0, ps_simple(&other, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	ASSERT_EQ(0, svc_new(&self->nl, "y", 1, -1, -1, -1, &self->ack));
+	EXPECT_EQ(-ESTALE, ps_simple(&other, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	snprintf(msg, sizeof(msg),
+		 "the configuration changed during the transaction (generation %u, now %u)",
+		 st.generation, st.generation + 1);
+	EXPECT_STREQ(msg, self->ack.msg);
+	EXPECT_EQ(0, ps_get_service(&self->nl, "y", &svc, &self->ack));
+	EXPECT_EQ(0, ps_get_service(&self->nl, "x", &svc, &self->ack));
+	/* the failed transaction is gone */
+	EXPECT_EQ(-ENOENT, ps_simple(&other, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
 	ps_nl_close(&other);
-	ASSERT_EQ(0, ps_nl_open(&self->nl));
 }
 
 /*
@@ -520,9 +539,15 @@ TEST_F(ps, replace_keeps_settings_not_given)
 	ASSERT_EQ(0, settings_set(&self->nl, -1, -1, -1, -1, 1, &self->ack));
 	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
 	ASSERT_EQ(0, settings_set(&other, -1, -1, -1, -1, 2, &self->ack));
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	/* the change made meanwhile fails the commit, and stays */
+	EXPECT_EQ(-ESTALE, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
 	ASSERT_EQ(0, ps_get_settings(&self->nl, &st, &self->ack));
 	EXPECT_EQ(2, st.seed) TH_LOG("the commit reverted the seed set during the transaction");
+	/* and one begun after it keeps it */
+	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	ASSERT_EQ(0, ps_get_settings(&self->nl, &st, &self->ack));
+	EXPECT_EQ(2, st.seed);
 	ps_nl_close(&other);
 }
 
@@ -1658,6 +1683,45 @@ TEST_F(ps, notifications)
 		if (want[i].cmd == PORTSTEER_CMD_REPLACE_COMMIT)
 			EXPECT_EQ(st.generation, n.gen);
 	}
+	EXPECT_EQ(0, ps_recv_ntf(&listener, 200, NULL, NULL));
+	ps_nl_close(&listener);
+}
+
+/*
+ * A batch of rules too big for one message of a page is told in several,
+ * each with the generation: no huge allocation, and nothing lost.
+ */
+TEST_F(ps, notifications_of_a_big_batch)
+{
+	static char big[256 * 1024];
+	struct ps_nl listener;
+	struct nlmsghdr *nlh;
+	int msgs = 0, rules = 0, got;
+	uint32_t gen = 0;
+
+	ASSERT_EQ(0, ps_nl_open(&listener));
+	ASSERT_EQ(0, ps_nl_join(&listener));
+	ASSERT_EQ(0, svc_new(&self->nl, "many", 1, -1, -1, -1, &self->ack));
+	ASSERT_EQ(1, ps_recv_ntf(&listener, 2000, NULL, NULL));
+	nlh = ps_msg(&self->nl, big, PORTSTEER_CMD_RULE_NEW, 0);
+	for (int p = 0; p < 2000; p++)
+		ps_put_rule(nlh, -1, IPPROTO_UDP, 20000 + p, -1, "many");
+	ASSERT_EQ(0, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack)) TH_LOG("%s", self->ack.msg);
+	while (rules < 2000) {
+		struct ntf n = { 0 };
+
+		got = ps_recv_ntf(&listener, 2000, ntf_cb, &n);
+		ASSERT_LT(0, got) TH_LOG("%d of 2000 rules told", rules);
+		ASSERT_EQ(PORTSTEER_CMD_RULE_NEW, n.cmd);
+		ASSERT_TRUE(n.has_gen);
+		if (msgs)
+			EXPECT_EQ(gen, n.gen);
+		gen = n.gen;
+		msgs += got;
+		rules += n.rules;
+	}
+	EXPECT_EQ(2000, rules);
+	EXPECT_LT(1, msgs);
 	EXPECT_EQ(0, ps_recv_ntf(&listener, 200, NULL, NULL));
 	ps_nl_close(&listener);
 }
