@@ -49,7 +49,7 @@ $C flush
 want="service add web queue 10-11 balance flow bypass
 rule add inet tcp dport 80,443 service web
 service change web queue 10-11 balance cpu nobypass
-settings set hook prerouting priority 0 defrag off icmp-errors off seed SEED
+settings set hook prerouting priority 0 defrag on icmp-errors off seed SEED
 apply
 rule del ip udp dport 53 service dns
 service del dns
