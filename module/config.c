@@ -509,8 +509,13 @@ int ps_commit(struct ps_net *pn, const struct list_head *services,
 {
 	bool moved = pn->hook && (pn->settings.hook != s->hook ||
 				  pn->settings.priority != s->priority);
-	bool want_hook = nrules > 0, want_defrag = s->defrag && want_hook;
 	struct ps_hook *old = pn->hook, *new_hook = NULL;
+	bool want_hook = nrules > 0;
+	/*
+	 * Defragmentation goes with the registration: unregistering its hooks
+	 * would drop the namespace's queued packets too.
+	 */
+	bool want_defrag = s->defrag && (want_hook || (old && !moved));
 	struct ps_table *t, *old_table;
 	bool defrag_taken = false;
 	int err;

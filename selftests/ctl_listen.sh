@@ -18,7 +18,7 @@ A=ps-ctl-$$-a
 B=ps-ctl-$$-b
 tmp=$(mktemp -d)
 PY=/usr/bin/python3
-ktap_header 19
+ktap_header 20
 kmsg_mark
 
 cleanup() {
@@ -253,6 +253,31 @@ overflow_text() {
 	grep -Eq 'queue 20: bound portid [0-9]+ waiting 4 dropped 6 user-dropped 0' "$tmp/show2"
 }
 ktap_result "show_stats_overflow" eval 'overflow_text && overflow_json'
+
+# Another NFQUEUE user's packets stay queued when portsteer's last rule goes:
+# unregistering a hook would make the kernel drop every packet queued in the
+# namespace, so portsteer's hook stays registered, standing aside.
+ip netns exec "$B" nft -f - <<-EOF
+	table inet other {
+		chain in {
+			type filter hook input priority 0; policy accept;
+			udp dport 6200 queue num 13
+		}
+	}
+EOF
+ip netns exec "$B" $PY "$PS_SELFTESTS/nfq_hold.py" 13 60 >"$tmp/hold" &
+busywait 10000 grep -q bound "$tmp/hold"
+send 4 6200 3 40009
+waiting13() {
+	ip netns exec "$B" awk '$1 == 13 { print $3 }' /proc/net/netfilter/nfnetlink_queue
+}
+busywait 10000 eval 'test "$(waiting13)" = 3'
+$P flush
+sleep 0.2
+diag "queue 13 holds $(waiting13) packets after portsteer's flush"
+ktap_result "flush_keeps_other_users_packets" test "$(waiting13)" = 3
+kill_jobs
+ip netns exec "$B" nft delete table inet other
 ps_unload
 ktap_result "no_kernel_reports" eval 'kmsg_clean && kernel_untainted'
 ktap_finish
