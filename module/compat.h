@@ -24,29 +24,26 @@
 
 /*
  * 6.2 ("netlink: add support for formatted extack messages") gave struct
- * netlink_ext_ack a buffer and NL_SET_ERR_MSG_FMT().
- * Before it, extack holds only a pointer to a message that must outlive the
- * handler, so formatted messages go to a small ring of static buffers: a
- * message is overwritten only after as many newer ones, long after its ack
- * was sent.
+ * netlink_ext_ack a buffer and NL_SET_ERR_MSG_FMT(). Before it, extack holds
+ * only a pointer to a message that must outlive the handler, and a buffer
+ * shared by concurrent requests could be garbled or overwritten before its
+ * ack went out. So the message is static there: the format, each conversion
+ * shown as "..." ("no service '...'"), made once per call site.
  */
 #ifndef NL_SET_ERR_MSG_FMT
-#define PS_COMPAT_EXTACK_RING	32
-#define PS_COMPAT_EXTACK_LEN	80
-char *ps_compat_extack_buf(void);
+#include <linux/once.h>
+void ps_compat_extack_static(char *buf, size_t size, const char *fmt);
 #define NL_SET_ERR_MSG_FMT(extack, fmt, args...) do {			\
 	struct netlink_ext_ack *__extack = (extack);			\
-	char *__buf;							\
+	static const char __ps_fmt[] = fmt;				\
+	static char __ps_msg[2 * sizeof(__ps_fmt)];			\
 									\
-	if (__extack) {							\
-		__buf = ps_compat_extack_buf();				\
-		snprintf(__buf, PS_COMPAT_EXTACK_LEN, fmt, ##args);	\
-		__extack->_msg = __buf;					\
-	}								\
+	DO_ONCE(ps_compat_extack_static, __ps_msg, sizeof(__ps_msg),	\
+		__ps_fmt);						\
+	if (__extack)							\
+		__extack->_msg = __ps_msg;				\
 } while (0)
-#define NL_SET_ERR_MSG_FMT_MOD(extack, fmt, args...)			\
-	NL_SET_ERR_MSG_FMT((extack), KBUILD_MODNAME ": " fmt, ##args)
-#define PS_COMPAT_EXTACK_RING_NEEDED 1
+#define PS_COMPAT_EXTACK_STATIC 1
 #endif
 
 /*

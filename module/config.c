@@ -24,13 +24,30 @@
 
 #include "portsteer.h"
 
-#ifdef PS_COMPAT_EXTACK_RING_NEEDED
-char *ps_compat_extack_buf(void)
+#ifdef PS_COMPAT_EXTACK_STATIC
+/*
+ * The static message of NL_SET_ERR_MSG_FMT() below 6.2: @fmt with each
+ * conversion replaced by "...", in @buf of @size (twice the format's).
+ */
+void ps_compat_extack_static(char *buf, size_t size, const char *fmt)
 {
-	static char ring[PS_COMPAT_EXTACK_RING][PS_COMPAT_EXTACK_LEN];
-	static atomic_t next = ATOMIC_INIT(0);
+	size_t n = 0;
 
-	return ring[(unsigned int)atomic_inc_return(&next) % PS_COMPAT_EXTACK_RING];
+	while (*fmt && n + 4 < size) {
+		if (fmt[0] != '%' || fmt[1] == '%') {
+			buf[n++] = *fmt;
+			fmt += fmt[0] == '%' ? 2 : 1;
+			continue;
+		}
+		/* flags, width, precision, length, then the conversion */
+		for (fmt++; *fmt && strchr("-+ #0123456789.hlzjt", *fmt); fmt++)
+			;
+		if (*fmt)
+			fmt++;
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	buf[n] = '\0';
 }
 #endif
 

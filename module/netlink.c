@@ -325,9 +325,9 @@ static int ps_settings_check(const struct ps_settings *s,
 			     struct netlink_ext_ack *extack)
 {
 	if (s->defrag && s->priority <= NF_IP_PRI_CONNTRACK_DEFRAG) {
-		NL_SET_ERR_MSG_FMT(extack,
-				   "with defrag on, the priority must be above %d (defragmentation)",
-				   NF_IP_PRI_CONNTRACK_DEFRAG);
+		BUILD_BUG_ON(NF_IP_PRI_CONNTRACK_DEFRAG != -400);
+		NL_SET_ERR_MSG(extack,
+			       "with defrag on, the priority must be above -400 (defragmentation)");
 		return -EINVAL;
 	}
 	return 0;

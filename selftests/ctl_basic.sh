@@ -54,7 +54,7 @@ json_ok() {	# json_ok PYTHON_EXPR CMD...: CMD's JSON satisfies EXPR (j)
 
 ktap_result "service_add" $C service add web queue 10-13 balance flow bypass
 ktap_result "service_add_duplicate_extack" fails 1 \
-	"^portsteerctl: service add web: File exists: .*web" \
+	"^portsteerctl: service add web: File exists: service '[^']*' already exists" \
 	$C service add web queue 1
 ktap_result "service_show" out_is "service web queue 10-13 balance flow bypass rules 0" \
 	$C service show web

@@ -11,6 +11,7 @@
  */
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <linux/genetlink.h>
 #include <linux/netfilter_ipv4.h>
@@ -86,6 +88,49 @@ static unsigned long read_taint(void)
 }
 
 /* Request helpers: one command, one object. */
+
+/*
+ * The extack message the kernel formats from FMT: below 6.2 it sends the
+ * format itself, each conversion shown as "..." (see module/compat.h).
+ */
+static const char *kmsg(const char *fmt, ...)
+{
+	static char bufs[4][256];
+	static int next, below_6_2 = -1;
+	char *b = bufs[next++ % 4];
+	size_t n = 0;
+	va_list ap;
+
+	if (below_6_2 < 0) {
+		struct utsname u;
+		int major = 0, minor = 0;
+
+		if (!uname(&u))
+			sscanf(u.release, "%d.%d", &major, &minor);
+		below_6_2 = major < 6 || (major == 6 && minor < 2);
+	}
+	if (!below_6_2) {
+		va_start(ap, fmt);
+		vsnprintf(b, sizeof(bufs[0]), fmt, ap);
+		va_end(ap);
+		return b;
+	}
+	while (*fmt && n + 4 < sizeof(bufs[0])) {
+		if (fmt[0] != '%' || fmt[1] == '%') {
+			b[n++] = *fmt;
+			fmt += fmt[0] == '%' ? 2 : 1;
+			continue;
+		}
+		for (fmt++; *fmt && strchr("-+ #0123456789.hlzjt", *fmt); fmt++)
+			;
+		if (*fmt)
+			fmt++;
+		memcpy(b + n, "...", 3);
+		n += 3;
+	}
+	b[n] = '\0';
+	return b;
+}
 
 static int svc_new(struct ps_nl *nl, const char *name, long queue, long count,
 		   int balance, int bypass, struct ps_ack *ack)
@@ -385,7 +430,7 @@ TEST_F(ps, service_del_with_rules)
 	ASSERT_EQ(0, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_UDP, 53, -1, "dns",
 			      &self->ack));
 	EXPECT_EQ(-EBUSY, svc_del(&self->nl, "web", -1, &self->ack));
-	EXPECT_STREQ("service 'web' is used by 2 rules", self->ack.msg);
+	EXPECT_STREQ(kmsg("service '%s' is used by %u rules", "web", 2), self->ack.msg);
 	EXPECT_EQ(-EBUSY, svc_del(&self->nl, "web", 0, &self->ack));
 	ASSERT_EQ(0, svc_del(&self->nl, "web", PORTSTEER_F_WITH_RULES, &self->ack));
 	ASSERT_EQ(0, ps_get_rules(&self->nl, &d, &self->ack));
@@ -476,7 +521,6 @@ TEST_F(ps, replace_ownership)
 	struct ps_settings st;
 	struct nlmsghdr *nlh;
 	struct ps_nl other;
-	char msg[160];
 
 	ASSERT_EQ(0, ps_nl_open(&other));
 	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
@@ -501,9 +545,8 @@ TEST_F(ps, replace_ownership)
 	nlh = ps_msg(&other, buf, PORTSTEER_CMD_REPLACE_BEGIN, 0);
 	mnl_attr_put_u32(nlh, PORTSTEER_A_GENERATION, st.generation);
 	EXPECT_EQ(-ESTALE, ps_talk(&other, nlh, NULL, NULL, &self->ack));
-	snprintf(msg, sizeof(msg), "the configuration changed: generation is %u",
-		 st.generation + 1);
-	EXPECT_STREQ(msg, self->ack.msg);
+	EXPECT_STREQ(kmsg("the configuration changed: generation is %u", st.generation + 1),
+		     self->ack.msg);
 	EXPECT_EQ((int)(NLMSG_HDRLEN + GENL_HDRLEN), self->ack.offs);
 	EXPECT_EQ(-ENOENT, ps_simple(&other, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
 
@@ -515,10 +558,8 @@ TEST_F(ps, replace_ownership)
 	ASSERT_EQ(0, ps_simple(&other, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
 	ASSERT_EQ(0, svc_new(&self->nl, "y", 1, -1, -1, -1, &self->ack));
 	EXPECT_EQ(-ESTALE, ps_simple(&other, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
-	snprintf(msg, sizeof(msg),
-		 "the configuration changed during the transaction (generation %u, now %u)",
-		 st.generation, st.generation + 1);
-	EXPECT_STREQ(msg, self->ack.msg);
+	EXPECT_STREQ(kmsg("the configuration changed during the transaction (generation %u, now %u)",
+			  st.generation, st.generation + 1), self->ack.msg);
 	EXPECT_EQ(0, ps_get_service(&self->nl, "y", &svc, &self->ack));
 	EXPECT_EQ(0, ps_get_service(&self->nl, "x", &svc, &self->ack));
 	/* the failed transaction is gone */
@@ -600,12 +641,14 @@ TEST_F(ps, out_of_range)
 	}
 	/* the queue range must end at 65535 at most */
 	EXPECT_EQ(-ERANGE, svc_new(&self->nl, "s", 65535, 2, -1, -1, &self->ack));
-	EXPECT_STREQ("queue range 65535-65536 goes beyond queue 65535", self->ack.msg);
+	EXPECT_STREQ(kmsg("queue range %u-%u goes beyond queue 65535", 65535, 65536),
+		     self->ack.msg);
 	EXPECT_EQ(-ERANGE, svc_new(&self->nl, "s", 1, 65536, -1, -1, &self->ack));
-	EXPECT_STREQ("queue range 1-65536 goes beyond queue 65535", self->ack.msg);
+	EXPECT_STREQ(kmsg("queue range %u-%u goes beyond queue 65535", 1, 65536), self->ack.msg);
 	ASSERT_EQ(0, svc_new(&self->nl, "s", 65000, 100, -1, -1, &self->ack));
 	EXPECT_EQ(-ERANGE, svc_set(&self->nl, "s", 65500, -1, -1, -1, &self->ack));
-	EXPECT_STREQ("queue range 65500-65599 goes beyond queue 65535", self->ack.msg);
+	EXPECT_STREQ(kmsg("queue range %u-%u goes beyond queue 65535", 65500, 65599),
+		     self->ack.msg);
 	ASSERT_EQ(0, ps_get_services(&self->nl, &d, &self->ack));
 	ASSERT_EQ(1, d.n);
 	EXPECT_EQ(65000, d.svcs[0].queue);
@@ -667,7 +710,7 @@ TEST_F(ps, rule_out_of_range)
 					     1, -1, "s", &self->ack));
 	EXPECT_EQ(-ENOENT, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_TCP, 1, -1,
 				    "nosuch", &self->ack));
-	EXPECT_STREQ("no service 'nosuch'", self->ack.msg);
+	EXPECT_STREQ(kmsg("no service '%s'", "nosuch"), self->ack.msg);
 }
 
 TEST_F(ps, settings_out_of_range)
@@ -757,24 +800,24 @@ TEST_F(ps, overlaps)
 	/* the message names the existing rule and its service */
 	EXPECT_EQ(-EEXIST, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_TCP, 85, -1,
 				    "alt", &self->ack));
-	EXPECT_STREQ("overlaps inet tcp dport 80-90 of 'web'",
+	EXPECT_STREQ(kmsg("overlaps %s of '%s'", "inet tcp dport 80-90", "web"),
 		     self->ack.msg);
 	EXPECT_EQ(-EEXIST, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, PORTSTEER_FAMILY_IPV6,
 				    IPPROTO_TCP, 70, 80, "alt", &self->ack));
-	EXPECT_STREQ("overlaps inet tcp dport 80-90 of 'web'",
+	EXPECT_STREQ(kmsg("overlaps %s of '%s'", "inet tcp dport 80-90", "web"),
 		     self->ack.msg);
 	EXPECT_EQ(-EEXIST, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_TCP, 90, 100,
 				    "web", &self->ack));
-	EXPECT_STREQ("overlaps inet tcp dport 80-90 of 'web'",
+	EXPECT_STREQ(kmsg("overlaps %s of '%s'", "inet tcp dport 80-90", "web"),
 		     self->ack.msg);
 	EXPECT_EQ(-EEXIST, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_UDP, 1, 100,
 				    "alt", &self->ack));
-	EXPECT_STREQ("overlaps ip udp dport 53 of 'web'",
+	EXPECT_STREQ(kmsg("overlaps %s of '%s'", "ip udp dport 53", "web"),
 		     self->ack.msg);
 	/* the same rule again */
 	EXPECT_EQ(-EEXIST, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_TCP, 80, 90,
 				    "web", &self->ack));
-	EXPECT_STREQ("overlaps inet tcp dport 80-90 of 'web'",
+	EXPECT_STREQ(kmsg("overlaps %s of '%s'", "inet tcp dport 80-90", "web"),
 		     self->ack.msg);
 	/* no overlap: other family, other protocol, adjacent ports */
 	ASSERT_EQ(0, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, PORTSTEER_FAMILY_IPV6,
@@ -791,7 +834,7 @@ TEST_F(ps, overlaps)
 	ps_put_rule(nlh, -1, IPPROTO_TCP, 1000, 2000, "alt");
 	ps_put_rule(nlh, PORTSTEER_FAMILY_IPV4, IPPROTO_TCP, 1500, -1, "web");
 	EXPECT_EQ(-EEXIST, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
-	EXPECT_STREQ("overlaps inet tcp dport 1000-2000 of the same request",
+	EXPECT_STREQ(kmsg("overlaps %s of the same request", "inet tcp dport 1000-2000"),
 		     self->ack.msg);
 	/* within a transaction */
 	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
@@ -802,7 +845,8 @@ TEST_F(ps, overlaps)
 	ps_put_rule(nlh, PORTSTEER_FAMILY_IPV6, IPPROTO_UDP, 20, 30, "y");
 	ASSERT_EQ(0, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	EXPECT_EQ(-EEXIST, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
-	EXPECT_STREQ("rules overlap: inet udp dport 10-20 and ip6 udp dport 20-30",
+	EXPECT_STREQ(kmsg("rules overlap: %s and %s", "inet udp dport 10-20",
+			  "ip6 udp dport 20-30"),
 		     self->ack.msg);
 	/* and the transaction is gone */
 	EXPECT_EQ(-ENOENT, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
@@ -811,12 +855,12 @@ TEST_F(ps, overlaps)
 TEST_F(ps, not_found)
 {
 	EXPECT_EQ(-ENOENT, svc_set(&self->nl, "nope", 1, -1, -1, -1, &self->ack));
-	EXPECT_STREQ("no service 'nope'", self->ack.msg);
+	EXPECT_STREQ(kmsg("no service '%s'", "nope"), self->ack.msg);
 	EXPECT_EQ(-ENOENT, svc_del(&self->nl, "nope", -1, &self->ack));
-	EXPECT_STREQ("no service 'nope'", self->ack.msg);
+	EXPECT_STREQ(kmsg("no service '%s'", "nope"), self->ack.msg);
 	EXPECT_EQ(-ENOENT, ps_get_service(&self->nl, "nope", &(struct ps_service){ 0 },
 					  &self->ack));
-	EXPECT_STREQ("no service 'nope'", self->ack.msg);
+	EXPECT_STREQ(kmsg("no service '%s'", "nope"), self->ack.msg);
 	ASSERT_EQ(0, svc_new(&self->nl, "web", 1, -1, -1, -1, &self->ack));
 	ASSERT_EQ(0, svc_new(&self->nl, "alt", 1, -1, -1, -1, &self->ack));
 	ASSERT_EQ(0, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_TCP, 80, 90, "web",
@@ -824,13 +868,13 @@ TEST_F(ps, not_found)
 	/* a rule is named exactly as it was added */
 	EXPECT_EQ(-ENOENT, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_DEL, -1, IPPROTO_TCP, 80, -1,
 				    NULL, &self->ack));
-	EXPECT_STREQ("no rule 'inet tcp dport 80'", self->ack.msg);
+	EXPECT_STREQ(kmsg("no rule '%s'", "inet tcp dport 80"), self->ack.msg);
 	EXPECT_EQ(-ENOENT, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_DEL, PORTSTEER_FAMILY_IPV4,
 				    IPPROTO_TCP, 80, 90, NULL, &self->ack));
-	EXPECT_STREQ("no rule 'ip tcp dport 80-90'", self->ack.msg);
+	EXPECT_STREQ(kmsg("no rule '%s'", "ip tcp dport 80-90"), self->ack.msg);
 	EXPECT_EQ(-ENOENT, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_DEL, -1, IPPROTO_TCP, 80, 90,
 				    "alt", &self->ack));
-	EXPECT_STREQ("no rule 'inet tcp dport 80-90'", self->ack.msg);
+	EXPECT_STREQ(kmsg("no rule '%s'", "inet tcp dport 80-90"), self->ack.msg);
 	ASSERT_EQ(0, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_DEL, -1, IPPROTO_TCP, 80, 90,
 			      "web", &self->ack));
 }
@@ -904,7 +948,7 @@ TEST_F(ps, missing_attributes)
 	/* the service must have been added to the transaction before */
 	EXPECT_EQ(-ENOENT, rule_cmd(&self->nl, PORTSTEER_CMD_REPLACE_ADD, -1, IPPROTO_TCP, 1, -1,
 				    "s", &self->ack));
-	EXPECT_STREQ("no service 's'", self->ack.msg);
+	EXPECT_STREQ(kmsg("no service '%s'", "s"), self->ack.msg);
 }
 
 TEST_F(ps, unknown_attributes)
@@ -1052,7 +1096,7 @@ TEST_F(ps, duplicate_names)
 
 	ASSERT_EQ(0, svc_new(&self->nl, "web", 1, -1, -1, -1, &self->ack));
 	EXPECT_EQ(-EEXIST, svc_new(&self->nl, "web", 2, -1, -1, -1, &self->ack));
-	EXPECT_STREQ("service 'web' already exists", self->ack.msg);
+	EXPECT_STREQ(kmsg("service '%s' already exists", "web"), self->ack.msg);
 	EXPECT_EQ(NLMSG_HDRLEN + GENL_HDRLEN + NLA_HDRLEN, self->ack.offs);
 	/* names are case sensitive */
 	ASSERT_EQ(0, svc_new(&self->nl, "Web", 2, -1, -1, -1, &self->ack));
@@ -1062,7 +1106,7 @@ TEST_F(ps, duplicate_names)
 	ps_put_service(nlh, PORTSTEER_A_SERVICE, "web", 1, -1, -1, -1);
 	ps_put_service(nlh, PORTSTEER_A_SERVICE, "web", 2, -1, -1, -1);
 	EXPECT_EQ(-EEXIST, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
-	EXPECT_STREQ("service 'web' already exists", self->ack.msg);
+	EXPECT_STREQ(kmsg("service '%s' already exists", "web"), self->ack.msg);
 	/* the transaction that failed is gone */
 	EXPECT_EQ(-ENOENT, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
 	/* over two messages of one transaction */
@@ -1073,7 +1117,7 @@ TEST_F(ps, duplicate_names)
 	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
 	ps_put_service(nlh, PORTSTEER_A_SERVICE, "api", 1, -1, -1, -1);
 	EXPECT_EQ(-EEXIST, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
-	EXPECT_STREQ("service 'api' already exists", self->ack.msg);
+	EXPECT_STREQ(kmsg("service '%s' already exists", "api"), self->ack.msg);
 	/* a rule given twice to delete */
 	ASSERT_EQ(0, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_TCP, 5, -1, "web",
 			      &self->ack));
@@ -1081,7 +1125,7 @@ TEST_F(ps, duplicate_names)
 	ps_put_rule(nlh, -1, IPPROTO_TCP, 5, -1, NULL);
 	ps_put_rule(nlh, -1, IPPROTO_TCP, 5, -1, NULL);
 	EXPECT_EQ(-EINVAL, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
-	EXPECT_STREQ("rule 'inet tcp dport 5' is given twice", self->ack.msg);
+	EXPECT_STREQ(kmsg("rule '%s' is given twice", "inet tcp dport 5"), self->ack.msg);
 }
 
 /* Every refusal leaves the configuration exactly as it was, and tells nobody. */
@@ -1194,14 +1238,14 @@ TEST_F_TIMEOUT(limits, exceeded, 600)
 		ASSERT_EQ(0, svc_new(&self->nl, name, i, -1, -1, -1, &self->ack));
 	}
 	EXPECT_EQ(-ENOSPC, svc_new(&self->nl, "s4", 4, -1, -1, -1, &self->ack));
-	EXPECT_STREQ("too many services (limit 4)", self->ack.msg);
+	EXPECT_STREQ(kmsg("too many services (limit %u)", 4), self->ack.msg);
 
 	/* 9 rules in one request, then 6 + 3 */
 	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
 	for (i = 1; i <= 9; i++)
 		ps_put_rule(nlh, -1, IPPROTO_TCP, i, -1, "s0");
 	EXPECT_EQ(-ENOSPC, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
-	EXPECT_STREQ("too many rules (limit 8)", self->ack.msg);
+	EXPECT_STREQ(kmsg("too many rules (limit %u)", 8), self->ack.msg);
 	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
 	for (i = 1; i <= 6; i++)
 		ps_put_rule(nlh, -1, IPPROTO_TCP, i, -1, "s0");
@@ -1210,14 +1254,14 @@ TEST_F_TIMEOUT(limits, exceeded, 600)
 	for (i = 7; i <= 9; i++)
 		ps_put_rule(nlh, -1, IPPROTO_TCP, i, -1, "s0");
 	EXPECT_EQ(-ENOSPC, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
-	EXPECT_STREQ("too many rules (limit 8)", self->ack.msg);
+	EXPECT_STREQ(kmsg("too many rules (limit %u)", 8), self->ack.msg);
 	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
 	ps_put_rule(nlh, -1, IPPROTO_TCP, 7, -1, "s1");
 	ps_put_rule(nlh, -1, IPPROTO_TCP, 8, -1, "s1");
 	ASSERT_EQ(0, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack)) TH_LOG("%s", self->ack.msg);
 	EXPECT_EQ(-ENOSPC, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_TCP, 9, -1,
 				    "s1", &self->ack));
-	EXPECT_STREQ("too many rules (limit 8)", self->ack.msg);
+	EXPECT_STREQ(kmsg("too many rules (limit %u)", 8), self->ack.msg);
 
 	/* and in a transaction */
 	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
@@ -1227,14 +1271,14 @@ TEST_F_TIMEOUT(limits, exceeded, 600)
 		ps_put_service(nlh, PORTSTEER_A_SERVICE, name, i, -1, -1, -1);
 	}
 	EXPECT_EQ(-ENOSPC, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
-	EXPECT_STREQ("too many services (limit 4)", self->ack.msg);
+	EXPECT_STREQ(kmsg("too many services (limit %u)", 4), self->ack.msg);
 	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
 	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
 	ps_put_service(nlh, PORTSTEER_A_SERVICE, "t", 1, -1, -1, -1);
 	for (i = 1; i <= 9; i++)
 		ps_put_rule(nlh, -1, IPPROTO_UDP, i, -1, "t");
 	EXPECT_EQ(-ENOSPC, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
-	EXPECT_STREQ("too many rules (limit 8)", self->ack.msg);
+	EXPECT_STREQ(kmsg("too many rules (limit %u)", 8), self->ack.msg);
 	ASSERT_EQ(0, ps_get_settings(&self->nl, &st, &self->ack));
 	EXPECT_EQ(4, st.services);
 	EXPECT_EQ(8, st.rules);
@@ -1483,7 +1527,7 @@ TEST_F_TIMEOUT(ps, dump_65536_rules, 600)
 	/* the default limit is reached */
 	EXPECT_EQ(-ENOSPC, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_SCTP, 1, -1,
 				    "s", &self->ack));
-	EXPECT_STREQ("too many rules (limit 65536)", self->ack.msg);
+	EXPECT_STREQ(kmsg("too many rules (limit %u)", 65536), self->ack.msg);
 	free(rules);
 	free(d.rules);
 }
