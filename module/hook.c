@@ -357,10 +357,25 @@ static enum ps_parse ps_follow_icmp(const struct sk_buff *skb,
 /*
  * The counters are per CPU and the hook usually runs in softirq, but not
  * always: nf_reinject() runs the hooks after another queue user's from the
- * process that gave the verdict, preemptibly. Bottom halves are disabled
- * around the updates, as nft_counter does, so that neither a migration nor
- * the softirq of the same CPU comes between.
+ * process that gave the verdict, preemptibly. There bottom halves are
+ * disabled around the updates, as nft_counter does, so that neither a
+ * migration nor the softirq of the same CPU comes between; where they
+ * already are (in softirq, the usual case), that costs nothing.
  */
+static __always_inline bool ps_stats_begin(void)
+{
+	if (likely(in_softirq()))
+		return false;
+	local_bh_disable();
+	return true;
+}
+
+static __always_inline void ps_stats_end(bool bh)
+{
+	if (bh)
+		local_bh_enable();
+}
+
 static void __ps_count(struct ps_net *pn, enum ps_counter c)
 {
 	struct ps_net_pcpu *s = this_cpu_ptr(pn->stats);
@@ -375,25 +390,26 @@ static void __ps_count(struct ps_net *pn, enum ps_counter c)
 
 static void ps_count(struct ps_net *pn, enum ps_counter c)
 {
-	local_bh_disable();
+	bool bh = ps_stats_begin();
+
 	__ps_count(pn, c);
-	local_bh_enable();
+	ps_stats_end(bh);
 }
 
 /* Count a matched packet and return the verdict of its queue @q. */
 static unsigned int ps_steer(struct ps_net *pn, const struct ps_dp_service *svc,
 			     const struct sk_buff *skb, bool icmp, u16 q)
 {
+	bool bh = ps_stats_begin();
 	struct ps_svc_pcpu *ss;
 
-	local_bh_disable();
 	__ps_count(pn, icmp ? PS_CNT_ICMP : PS_CNT_MATCHED);
 	ss = this_cpu_ptr(svc->stats);
 	u64_stats_update_begin(&ss->syncp);
 	u64_stats_inc(&ss->packets);
 	u64_stats_add(&ss->bytes, skb->len);
 	u64_stats_update_end(&ss->syncp);
-	local_bh_enable();
+	ps_stats_end(bh);
 	return NF_QUEUE_NR(q) | svc->verdict_flags;
 }
 

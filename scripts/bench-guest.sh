@@ -161,6 +161,11 @@ for nfq in 0 1; do
 	done
 	$ctl flush
 done
+# The default, defrag on: what nf_defrag's hooks add to every packet.
+modprobe -r nfnetlink_queue
+$ctl apply $work/ps-1000.conf && $ctl settings set defrag on &&
+	measure psdefrag 1000 nonfq
+$ctl flush
 rmmod portsteer
 modprobe -r nfnetlink_queue
 

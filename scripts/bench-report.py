@@ -146,6 +146,21 @@ for n in [1, 100, 1000, 10000, 65536]:
     cells.append(ratio(delta("portsteer", n, "ip4", "unmatched"), delta("empty", 0, "ip4", "unmatched")))
     p("| %s | %s |" % ("{:,}".format(n), " | ".join(cells)))
 p("")
+if pkt.get(("psdefrag", 1000, "ip4", "unmatched", "nonfq")) is not None:
+    p("The rulesets above have `defrag off`, as the nft and iptables ones have no")
+    p("defragmentation. `defrag on`, portsteer's default since datagrams must reach a")
+    p("consumer whole, adds nf_defrag's hooks (prerouting at -400, and output):")
+    p("")
+    p("| 1,000 rules, instructions per packet | IPv4 unmatched | IPv4 matched | IPv6 unmatched | IPv6 matched |")
+    p("| --- | ---: | ---: | ---: | ---: |")
+    for label, c in (("defrag off", "portsteer"), ("defrag on", "psdefrag")):
+        p("| %s | %s |" % (label, " | ".join(fmt(delta(c, 1000, f, t), sign=False)
+                                            for f in FAMS for t in TRAFFIC)))
+    p("| on - off | %s |" % " | ".join(
+        fmt(None if delta("psdefrag", 1000, f, t) is None or delta("portsteer", 1000, f, t) is None
+            else delta("psdefrag", 1000, f, t) - delta("portsteer", 1000, f, t))
+        for f in FAMS for t in TRAFFIC))
+    p("")
 p("| contender over portsteer (same rules) | IPv4 unmatched | IPv4 matched | IPv6 unmatched | IPv6 matched |")
 p("| --- | ---: | ---: | ---: | ---: |")
 for label, c, n in [("nft map, 1,000", "nftmap", 1000), ("nft map, 10,000", "nftmap", 10000),
