@@ -19,6 +19,8 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 
@@ -51,6 +53,26 @@ void ps_compat_extack_static(char *buf, size_t size, const char *fmt)
 }
 #endif
 
+const struct ps_proto_desc ps_proto_descs[PS_NPROTOS] = {
+	[PS_PI_TCP]	= { IPPROTO_TCP, sizeof(struct tcphdr), "tcp" },
+	[PS_PI_UDP]	= { IPPROTO_UDP, sizeof(struct udphdr), "udp" },
+	[PS_PI_UDPLITE]	= { IPPROTO_UDPLITE, sizeof(struct udphdr), "udplite" },
+	[PS_PI_SCTP]	= { IPPROTO_SCTP, 12, "sctp" },
+	[PS_PI_DCCP]	= { IPPROTO_DCCP, 12, "dccp" },
+};
+
+struct ps_proto ps_protos[256] __ro_after_init;
+
+void __init ps_protos_init(void)
+{
+	int i;
+
+	for (i = 0; i < PS_NPROTOS; i++) {
+		ps_protos[ps_proto_descs[i].proto].min = ps_proto_descs[i].min;
+		ps_protos[ps_proto_descs[i].proto].index = i;
+	}
+}
+
 /**
  * ps_proto_index() - the table index of an L4 protocol
  * @proto: IPPROTO_* number
@@ -59,29 +81,14 @@ void ps_compat_extack_static(char *buf, size_t size, const char *fmt)
  */
 int ps_proto_index(u8 proto)
 {
-	switch (proto) {
-	case IPPROTO_TCP:
-		return 0;
-	case IPPROTO_UDP:
-		return 1;
-	case IPPROTO_UDPLITE:
-		return 2;
-	case IPPROTO_SCTP:
-		return 3;
-	case IPPROTO_DCCP:
-		return 4;
-	}
-	return -1;
+	return ps_protos[proto].min ? ps_protos[proto].index : -1;
 }
 
 const char *ps_proto_name(u8 proto)
 {
-	static const char * const names[PS_NPROTOS] = {
-		"tcp", "udp", "udplite", "sctp", "dccp",
-	};
 	int i = ps_proto_index(proto);
 
-	return i < 0 ? "?" : names[i];
+	return i < 0 ? "?" : ps_proto_descs[i].name;
 }
 
 const char *ps_family_name(u8 family)
@@ -224,7 +231,8 @@ void ps_config_move(struct ps_config *dst, struct ps_config *src)
 	ps_config_init(src);
 }
 
-static int ps_rule_cmp(const void *a, const void *b)
+/* The order of rules: protocol, first port, family; the key of bsearch(). */
+int ps_rule_cmp(const void *a, const void *b)
 {
 	const struct ps_rule *x = a, *y = b;
 

@@ -35,36 +35,20 @@ enum ps_parse {
 
 /**
  * struct ps_flow - the 5-tuple of a packet
- * @addr: source, then destination address (IPv4 in the first word of each)
+ * @addr: source, then destination address, as the IPv4 or IPv6 header lays
+ *	them out: IPv4 in words 0 and 1, IPv6 in 0-3 and 4-7
  * @sport: source port
  * @dport: destination port
  * @proto: IPPROTO_* number
  * @thoff: offset of the transport header in the skb
  */
 struct ps_flow {
-	__be32 addr[2][4];
+	__be32 addr[8];
 	__be16 sport;
 	__be16 dport;
 	u8 proto;
 	unsigned int thoff;
 };
-
-/* The smallest transport header we accept for each protocol we steer. */
-static unsigned int ps_l4_min_len(u8 proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return sizeof(struct tcphdr);
-	case IPPROTO_UDP:
-	case IPPROTO_UDPLITE:
-		return sizeof(struct udphdr);
-	case IPPROTO_SCTP:
-		return 12;		/* common header */
-	case IPPROTO_DCCP:
-		return 12;		/* generic header, short sequence numbers */
-	}
-	return 0;
-}
 
 /* The first bytes of the transport header that an ICMP error quotes. */
 #define PS_ICMP_QUOTED_L4	8
@@ -86,7 +70,7 @@ static unsigned int ps_l4_min_len(u8 proto)
 static enum ps_parse ps_parse_l4(const struct sk_buff *skb, struct ps_flow *f,
 				 unsigned int end, bool frag)
 {
-	unsigned int min = ps_l4_min_len(f->proto);
+	unsigned int min = ps_protos[f->proto].min;
 	bool quoted = !end;
 	union {
 		struct tcphdr tcp;
@@ -176,8 +160,8 @@ static enum ps_parse ps_parse_ipv4(const struct sk_buff *skb,
 	if (iph->frag_off & htons(IP_OFFSET))
 		return PS_PKT_NO_L4;
 	frag = iph->frag_off & htons(IP_MF);
-	f->addr[0][0] = iph->saddr;
-	f->addr[1][0] = iph->daddr;
+	f->addr[0] = iph->saddr;
+	f->addr[1] = iph->daddr;
 	f->proto = iph->protocol;
 	f->thoff = nhoff + iph->ihl * 4;
 	if (outer && f->proto == IPPROTO_ICMP) {
@@ -217,8 +201,8 @@ static enum ps_parse ps_parse_ipv6(const struct sk_buff *skb,
 		      nhoff + sizeof(*ip6h) + ntohs(ip6h->payload_len) : skb->len;
 	if (end > skb->len)
 		return PS_PKT_MALFORMED;
-	memcpy(f->addr[0], &ip6h->saddr, sizeof(f->addr[0]));
-	memcpy(f->addr[1], &ip6h->daddr, sizeof(f->addr[1]));
+	memcpy(f->addr, &ip6h->saddr, sizeof(ip6h->saddr));
+	memcpy(f->addr + 4, &ip6h->daddr, sizeof(ip6h->daddr));
 
 	/*
 	 * ipv6_find_hdr() works from the skb's network header; the header an
@@ -287,16 +271,21 @@ static const struct ps_dp_service *ps_lookup(const struct ps_table *t,
 	return e ? &t->svc[e - 1] : NULL;
 }
 
-static u32 ps_flow_hash(const struct ps_flow *f, bool v6, u32 seed)
+/*
+ * The flow hash, of both paths: @addrs is the source then the destination
+ * address as the IPv4 (two words) or IPv6 (eight) header lays them out, so
+ * the fast path hashes the header in place.
+ */
+static u32 ps_hash(const __be32 *addrs, bool v6, __be16 sport, __be16 dport,
+		   u8 proto, u32 seed)
 {
-	u32 ports = (u32)ntohs(f->sport) << 16 | ntohs(f->dport);
+	u32 ports = (u32)ntohs(sport) << 16 | ntohs(dport);
 
 	if (!v6)
-		return jhash_3words((__force u32)f->addr[0][0],
-				    (__force u32)f->addr[1][0], ports,
-				    seed ^ f->proto);
-	return jhash_3words(jhash2((__force const u32 *)f->addr, 8, seed),
-			    ports, f->proto, seed);
+		return jhash_3words((__force u32)addrs[0], (__force u32)addrs[1],
+				    ports, seed ^ proto);
+	return jhash_3words(jhash2((__force const u32 *)addrs, 8, seed),
+			    ports, proto, seed);
 }
 
 static u16 ps_queue(const struct ps_dp_service *svc, const struct ps_flow *f,
@@ -306,19 +295,23 @@ static u16 ps_queue(const struct ps_dp_service *svc, const struct ps_flow *f,
 		return svc->qbase;
 	if (svc->balance == PORTSTEER_BALANCE_CPU)
 		return svc->qbase + raw_smp_processor_id() % svc->qcount;
-	return svc->qbase + reciprocal_scale(ps_flow_hash(f, v6, seed),
-					     svc->qcount);
+	return svc->qbase +
+	       reciprocal_scale(ps_hash(f->addr, v6, f->sport, f->dport,
+					f->proto, seed), svc->qcount);
 }
 
 /* The flow of an ICMP error's quoted packet, reversed. */
-static void ps_flow_reverse(struct ps_flow *f)
+static void ps_flow_reverse(struct ps_flow *f, bool v6)
 {
-	__be32 a[4];
+	unsigned int n = v6 ? 4 : 1, i;
+	__be32 a;
 	__be16 p;
 
-	memcpy(a, f->addr[0], sizeof(a));
-	memcpy(f->addr[0], f->addr[1], sizeof(a));
-	memcpy(f->addr[1], a, sizeof(a));
+	for (i = 0; i < n; i++) {
+		a = f->addr[i];
+		f->addr[i] = f->addr[n + i];
+		f->addr[n + i] = a;
+	}
 	p = f->sport;
 	f->sport = f->dport;
 	f->dport = p;
@@ -349,7 +342,7 @@ static enum ps_parse ps_follow_icmp(const struct sk_buff *skb,
 	if (!*svc) {
 		*svc = ps_lookup(t, plane, f->proto, f->sport);
 		if (*svc)
-			ps_flow_reverse(f);
+			ps_flow_reverse(f, v6);
 	}
 	return r;
 }
@@ -463,45 +456,22 @@ static noinline unsigned int ps_hook_slow(struct ps_net *pn,
  * the transport header; not a fragment; a protocol portsteer steers; the
  * whole minimal transport header in the linear part and consistent. Any
  * other packet goes to ps_hook_slow(), which reaches the same verdict for
- * these ones. Per protocol number: the minimal transport header (0: not
- * steered) and the index of ps_proto_index().
+ * these ones.
  */
-static const struct {
-	u8 min;
-	u8 pi;
-} ps_fast_proto[256] = {
-	[IPPROTO_TCP] = { sizeof(struct tcphdr), 0 },
-	[IPPROTO_UDP] = { sizeof(struct udphdr), 1 },
-	[IPPROTO_UDPLITE] = { sizeof(struct udphdr), 2 },
-	[IPPROTO_SCTP] = { 12, 3 },
-	[IPPROTO_DCCP] = { 12, 4 },
-};
 
-/*
- * The queue of a multi-queue service, from the headers read in place: the
- * same as ps_queue() with ps_flow_hash() of the packet's flow.
- */
+/* The queue of a multi-queue service, from the headers read in place. */
 static u16 ps_fast_queue(const struct ps_dp_service *svc, const void *nh,
 			 const __be16 *ports, bool v6, u8 proto, u32 seed)
 {
-	u32 p = (u32)ntohs(ports[0]) << 16 | ntohs(ports[1]);
-	u32 hash;
+	const __be32 *addrs;
 
 	if (svc->balance == PORTSTEER_BALANCE_CPU)
 		return svc->qbase + raw_smp_processor_id() % svc->qcount;
-	if (v6) {
-		const struct ipv6hdr *ip6h = nh;
-
-		/* saddr then daddr, as f->addr of a ps_flow */
-		hash = jhash_3words(jhash2((__force const u32 *)&ip6h->addrs,
-					   8, seed), p, proto, seed);
-	} else {
-		const struct iphdr *iph = nh;
-
-		hash = jhash_3words((__force u32)iph->saddr,
-				    (__force u32)iph->daddr, p, seed ^ proto);
-	}
-	return svc->qbase + reciprocal_scale(hash, svc->qcount);
+	addrs = v6 ? (const __be32 *)&((const struct ipv6hdr *)nh)->saddr
+		   : &((const struct iphdr *)nh)->saddr;
+	return svc->qbase + reciprocal_scale(ps_hash(addrs, v6, ports[0],
+						     ports[1], proto, seed),
+					     svc->qcount);
 }
 
 /**
@@ -559,7 +529,7 @@ unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,
 		thoff = nhoff + sizeof(*ip6h);
 		end = thoff + ntohs(ip6h->payload_len);
 	}
-	min = ps_fast_proto[proto].min;
+	min = ps_protos[proto].min;
 	if (unlikely(!min || thoff + min > end || end > skb->len ||
 		     thoff + min > skb_headlen(skb)))
 		goto slow;
@@ -579,7 +549,7 @@ unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,
 	}
 
 	/* ps_lookup(), with the protocol's index from the table above. */
-	top = t->top[v6][ps_fast_proto[proto].pi];
+	top = t->top[v6][ps_protos[proto].index];
 	if (!top)
 		goto unmatched;
 	e = top[ntohs(ports[1]) >> (16 - PS_BLOCK_BITS)];

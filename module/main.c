@@ -85,6 +85,7 @@ static int __init ps_init(void)
 
 	ps_max_services = clamp(ps_max_services, 1U, PS_MAX_SERVICES_LIMIT);
 	ps_max_rules = clamp(ps_max_rules, 1U, PS_MAX_RULES_LIMIT);
+	ps_protos_init();
 
 	err = register_pernet_subsys(&ps_net_ops);
 	if (err)

@@ -907,19 +907,6 @@ out:
 	return err;
 }
 
-static int ps_rule_cmp_key(const void *key, const void *elt)
-{
-	const struct ps_rule *k = key, *r = elt;
-
-	if (k->proto != r->proto)
-		return k->proto < r->proto ? -1 : 1;
-	if (k->lo != r->lo)
-		return k->lo < r->lo ? -1 : 1;
-	if (k->family != r->family)
-		return k->family < r->family ? -1 : 1;
-	return 0;
-}
-
 static int ps_rule_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ps_net *pn = ps_info_pn(info);
@@ -943,7 +930,7 @@ static int ps_rule_del(struct sk_buff *skb, struct genl_info *info)
 		u32 idx;
 
 		r = bsearch(&del[i], pn->cfg.rules, pn->cfg.nrules,
-			    sizeof(*r), ps_rule_cmp_key);
+			    sizeof(*r), ps_rule_cmp);
 		if (!r || r->hi != del[i].hi ||
 		    (del[i].svc && del[i].svc != r->svc)) {
 			ps_rule_str(buf, sizeof(buf), &del[i]);

@@ -24,7 +24,47 @@
 #include <linux/portsteer.h>
 
 #define PS_NPLANES	2		/* IPv4, IPv6 */
-#define PS_NPROTOS	5		/* TCP, UDP, UDP-Lite, SCTP, DCCP */
+
+/* The index of a protocol in the tables (&struct ps_table.top). */
+enum ps_proto_index {
+	PS_PI_TCP,
+	PS_PI_UDP,
+	PS_PI_UDPLITE,
+	PS_PI_SCTP,
+	PS_PI_DCCP,
+	PS_NPROTOS
+};
+
+/**
+ * struct ps_proto_desc - a protocol portsteer steers
+ * @proto: its IPPROTO_* number
+ * @min: its smallest transport header (SCTP: the common header; DCCP: the
+ *	generic header with short sequence numbers); every one has its ports
+ *	in its first 4 bytes
+ * @name: the name users write
+ */
+struct ps_proto_desc {
+	u8 proto;
+	u8 min;
+	const char *name;
+};
+
+/* The protocols, described once, by &enum ps_proto_index. */
+extern const struct ps_proto_desc ps_proto_descs[PS_NPROTOS];
+
+/**
+ * struct ps_proto - what the packet path needs of an IPPROTO_* number
+ * @min: the smallest transport header; 0 for a protocol not steered
+ * @index: the &enum ps_proto_index of a steered one
+ */
+struct ps_proto {
+	u8 min;
+	u8 index;
+};
+
+/* By IPPROTO_* number, from ps_proto_descs (ps_protos_init()). */
+extern struct ps_proto ps_protos[256];
+void ps_protos_init(void);
 #define PS_BLOCK_BITS	8
 #define PS_BLOCKS	BIT(PS_BLOCK_BITS)	/* blocks of ports per protocol */
 #define PS_BLOCK_PORTS	BIT(16 - PS_BLOCK_BITS)
@@ -282,6 +322,7 @@ void ps_service_free_rcu(struct ps_service *svc);
 void ps_config_add_service(struct ps_config *cfg, struct ps_service *svc);
 void ps_config_unlink_service(struct ps_config *cfg, struct ps_service *svc);
 int ps_proto_index(u8 proto);
+int ps_rule_cmp(const void *a, const void *b);
 int ps_rules_check(const struct ps_rule *rules, u32 n, u32 *first, u32 *second);
 void ps_rules_sort(struct ps_rule *rules, u32 n);
 const char *ps_proto_name(u8 proto);
