@@ -62,9 +62,7 @@ for ns in "$C" "$S"; do
 	PY
 done
 
-ctl() {
-	"$CTL" --netns "$S" "$@"
-}
+CTL_NS=$S
 # what crosses prerouting in packets over 64 KiB, counted by nft
 ip netns exec "$S" nft -f - <<-EOF
 	table inet big {
@@ -129,10 +127,6 @@ one() {
 	ktap_result "ipv${fam}_nothing_malformed" test "$m1" -eq "$m0"
 	ktap_result "ipv${fam}_every_byte_steered" test $((b1 - b0)) -ge "$BYTES"
 	ktap_result "ipv${fam}_packets_over_64k" test $((g1 - g0)) -gt 0
-}
-
-jget() {
-	python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"
 }
 
 tmp=$(mktemp -d)

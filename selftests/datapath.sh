@@ -34,14 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ctl() {
-	"$CTL" --netns "$S" "$@"
-}
-
-# jq-like: jget EXPR reads JSON on stdin, prints the python expression on d.
-jget() {
-	python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"
-}
+CTL_NS=$S
 
 svc_packets() {		# svc_packets NAME
 	ctl -j -s service show | jget "[s['stats']['packets'] for s in d if s['name'] == '$1'][0]"
@@ -52,15 +45,6 @@ counter() {		# counter NAME: a namespace counter
 }
 
 # expect NAME ACTUAL EXPECTED
-expect() {
-	if [ "$2" = "$3" ]; then
-		ktap_pass "$1"
-	else
-		diag "$1: got '$2', expected '$3'"
-		ktap_fail "$1"
-	fi
-}
-
 setup() {
 	ip netns add "$C" && ip netns add "$S" && ip netns add "$O" || return 1
 	ip -n "$C" link add c0 type veth peer name s0 netns "$S" || return 1
@@ -81,7 +65,9 @@ setup() {
 listen_start() {
 	local name=$1
 	shift
+	# ip netns exec execs portsteerctl: $! is its pid
 	ip netns exec "$S" "$CTL" -j listen "$@" >"$tmp/$name" 2>"$tmp/$name.err" &
+	LPID=$!
 	busywait 15000 grep -q listening "$tmp/$name"
 }
 
@@ -175,7 +161,7 @@ ctl rule add tcp dport 8080 service a
 listen_start acc a timeout 120 verdict accept
 ktap_result "steered_tcp_completes_with_accepting_consumer" \
 	ip netns exec "$C" python3 "$PKT" tcp-connect 4 $A4 8080 --timeout 30
-pkill -f "listen a timeout 120 verdict accept"
+kill $LPID
 wait
 listen_start drop a timeout 120 verdict drop
 if ip netns exec "$C" python3 "$PKT" tcp-connect 4 $A4 8080 --timeout 3 2>/dev/null; then
@@ -183,7 +169,7 @@ if ip netns exec "$C" python3 "$PKT" tcp-connect 4 $A4 8080 --timeout 3 2>/dev/n
 else
 	ktap_pass "steered_tcp_fails_with_dropping_consumer"
 fi
-pkill -f "listen a timeout 120 verdict drop"
+kill $LPID
 kill $srv 2>/dev/null
 wait
 ctl rule del tcp dport 8080

@@ -26,21 +26,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ctl() {
-	"$CTL" --netns "$R" "$@"
-}
+CTL_NS=$R
 
 fw_packets() {
-	ctl -j -s service show | python3 -c "import json, sys; print(json.load(sys.stdin)[0]['stats']['packets'])"
-}
-
-expect() {		# expect NAME ACTUAL EXPECTED
-	if [ "$2" = "$3" ]; then
-		ktap_pass "$1"
-	else
-		diag "$1: got '$2', expected '$3'"
-		ktap_fail "$1"
-	fi
+	ctl -j -s service show | jget "d[0]['stats']['packets']"
 }
 
 setup() {
@@ -91,7 +80,7 @@ expect "prerouting_sees_forwarded" "$(fw_packets)" 5
 
 # Input: forwarded traffic is not seen, local traffic is.
 ctl settings set hook input
-expect "hook_change_keeps_rules" "$(ctl -j settings show | python3 -c "import json, sys; d = json.load(sys.stdin); print(d['hook'], d['rules'], d['hook_active'])")" "input 1 True"
+expect "hook_change_keeps_rules" "$(ctl -j settings show | jget "d['hook'], d['rules'], d['hook_active']" | tr -d "(),'")" "input 1 True"
 ctl stats reset
 ip netns exec "$C" python3 "$PKT" l4 4 udp 10.78.2.2 7000 --count 3
 ip netns exec "$C" python3 "$PKT" l4 6 udp fd78:2::2 7000 --count 2

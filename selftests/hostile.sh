@@ -32,9 +32,7 @@ ip -n "$C" link set c0 mtu 9000
 ip -n "$S" link set s0 mtu 9000
 mac=$(ip netns exec "$S" cat /sys/class/net/s0/address)
 
-ctl() {
-	"$CTL" --netns "$S" "$@"
-}
+CTL_NS=$S
 ctl service add target queue 30
 for p in tcp udp udplite sctp dccp; do
 	ctl rule add inet $p dport 7000 service target
@@ -48,7 +46,7 @@ ktap_lines < <(ip netns exec "$C" python3 "$here/hostile.py" --dev c0 --dst-mac 
 # With defragmentation on, overlapping fragments are dropped by the
 # reassembly and never classified: nothing is steered.
 ctl settings set defrag on
-before=$(ctl -j stats | python3 -c 'import json,sys; d=json.load(sys.stdin)["netns"]; print(d["matched"])')
+before=$(ctl -j stats | jget 'd["netns"]["matched"]')
 ip netns exec "$C" python3 -c "
 import socket, sys
 sys.path.insert(0, '$here')
@@ -66,7 +64,7 @@ for i in range($COUNT):
         s.send(eth + p)
 "
 sleep 0.5
-after=$(ctl -j stats | python3 -c 'import json,sys; d=json.load(sys.stdin)["netns"]; print(d["matched"])')
+after=$(ctl -j stats | jget 'd["netns"]["matched"]')
 diag "defrag on: $COUNT overlapping fragment trains, steered $((after - before))"
 ktap_result "overlapping_fragments_defrag_not_steered" test "$after" -eq "$before"
 

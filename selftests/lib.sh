@@ -156,3 +156,24 @@ ktap_lines() {
 		esac
 	done
 }
+
+# ctl ARGS...: portsteerctl ($CTL) in the namespace $CTL_NS
+ctl() {
+	"$CTL" --netns "$CTL_NS" "$@"
+}
+
+# jget EXPR: reads JSON on standard input and prints the Python expression
+# EXPR of it, the document being d
+jget() {
+	python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"
+}
+
+# expect NAME ACTUAL EXPECTED: one test, passed when ACTUAL is EXPECTED
+expect() {
+	if [ "$2" = "$3" ]; then
+		ktap_pass "$1"
+	else
+		diag "$1: got '$2', expected '$3'"
+		ktap_fail "$1"
+	fi
+}
