@@ -476,31 +476,29 @@ static int listen_usage(void)
 	return EXIT_USAGE;
 }
 
-int cmd_listen(int argc, char **argv)
+/*
+ * The arguments of listen into @l, @service and @timeout_ms: EXIT_OK, or
+ * EXIT_USAGE once said why.
+ */
+static int listen_args(int argc, char **argv, struct listener *l,
+		       const char **service, int64_t *timeout_ms)
 {
-	struct listener l = { .verdict = NF_ACCEPT, .fail_open = true };
-	const char *service = NULL;
-	int64_t timeout_ms = -1;
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigset_t block, waitmask;
 	char err[PS_ERR_MAX];
-	uint32_t v, i, bound = 0;
-	size_t k;
-	int ret, rc = EXIT_ERROR;
+	uint32_t v;
 
 	if (argc < 1)
 		return listen_usage();
 	if (!strcmp(argv[0], "queue")) {
 		if (argc < 2)
 			return listen_usage();
-		if (parse_queue_range(argv[1], &l.queue, &l.count, err)) {
+		if (parse_queue_range(argv[1], &l->queue, &l->count, err)) {
 			fprintf(stderr, PROG_NAME ": %s\n", err);
 			return EXIT_USAGE;
 		}
 		argc -= 2;
 		argv += 2;
 	} else {
-		service = argv[0];
+		*service = argv[0];
 		argc--;
 		argv++;
 	}
@@ -510,24 +508,24 @@ int cmd_listen(int argc, char **argv)
 		if (!strcmp(argv[0], "count")) {
 			if (parse_u32(argv[1], UINT32_MAX, &v) || !v)
 				goto bad;
-			l.max_packets = v;
+			l->max_packets = v;
 		} else if (!strcmp(argv[0], "timeout")) {
 			if (parse_u32(argv[1], 86400 * 365, &v))
 				goto bad;
-			timeout_ms = v * 1000LL;
+			*timeout_ms = v * 1000LL;
 		} else if (!strcmp(argv[0], "verdict")) {
 			if (!strcmp(argv[1], "accept"))
-				l.verdict = NF_ACCEPT;
+				l->verdict = NF_ACCEPT;
 			else if (!strcmp(argv[1], "drop"))
-				l.verdict = NF_DROP;
+				l->verdict = NF_DROP;
 			else
 				goto bad;
 		} else if (!strcmp(argv[0], "maxlen")) {
 			if (parse_u32(argv[1], UINT32_MAX, &v) || !v)
 				goto bad;
-			l.maxlen = v;
+			l->maxlen = v;
 		} else if (!strcmp(argv[0], "no-fail-open")) {
-			l.fail_open = false;
+			l->fail_open = false;
 			argc++;
 			argv--;
 		} else {
@@ -541,23 +539,107 @@ bad:
 			argv[0], argv[1]);
 		return EXIT_USAGE;
 	}
+	return EXIT_OK;
+}
 
-	if (service) {
-		struct ps_nl nl;
-		struct ps_service svc;
+/* The queues of @service into @l. */
+static int listen_service_queues(struct listener *l, const char *service)
+{
+	struct ps_service svc;
+	struct ps_nl nl;
+	int ret;
 
-		if (ps_nl_open(&nl))
-			return EXIT_ERROR;
-		ret = ps_get_service(&nl, service, &svc);
-		if (ret) {
-			nl_error(&nl.s, ret, "service '%s'", service);
-			ps_nl_close(&nl);
-			return EXIT_ERROR;
-		}
+	if (ps_nl_open(&nl))
+		return EXIT_ERROR;
+	ret = ps_get_service(&nl, service, &svc);
+	if (ret) {
+		nl_error(&nl.s, ret, "service '%s'", service);
 		ps_nl_close(&nl);
-		l.queue = svc.queue;
-		l.count = svc.queue_count ? svc.queue_count : 1;
+		return EXIT_ERROR;
 	}
+	ps_nl_close(&nl);
+	l->queue = svc.queue;
+	l->count = svc.queue_count ? svc.queue_count : 1;
+	return EXIT_OK;
+}
+
+/*
+ * Bind the queues of @l, give verdicts until the count, the timeout or a
+ * signal, and unbind: the exit status.
+ */
+static int listen_run(struct listener *l, int64_t timeout_ms)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, waitmask;
+	int ret, rc = EXIT_ERROR;
+	uint32_t i, bound = 0;
+	size_t k;
+
+	/* From here on SIGINT/SIGTERM only end the loop: unbind follows. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	for (i = 0; i < l->count; i++) {
+		ret = nfq_bind(l, l->queue + i);
+		if (ret) {
+			if (ret == -EBUSY)
+				snprintf(l->s.ext_msg, sizeof(l->s.ext_msg),
+					 "another process is bound to it (see /proc/net/netfilter/nfnetlink_queue)");
+			nl_error(&l->s, ret, "cannot bind queue %u",
+				 l->queue + i);
+			goto unbind;
+		}
+		bound++;
+	}
+	print_ready(l);
+	for (k = 0; k < l->n_pending; k++) {
+		cb_packet(l->pending[k], l);
+		free(l->pending[k]);
+	}
+	l->n_pending = 0;
+	ret = listen_loop(l, timeout_ms, &waitmask);
+	if (ret) {
+		nl_error(&l->s, ret, "receiving packets");
+		goto unbind;
+	}
+	/* Verdicts for whatever was queued to us beyond the count. */
+	l->done = true;
+	while (receive(l) == 0)
+		;
+	print_summary(l);
+	rc = EXIT_OK;
+unbind:
+	for (i = 0; i < bound; i++) {
+		ret = nfq_unbind(l, l->queue + i);
+		if (ret) {
+			nl_error(&l->s, ret, "cannot unbind queue %u",
+				 l->queue + i);
+			rc = EXIT_ERROR;
+		}
+	}
+	return rc;
+}
+
+int cmd_listen(int argc, char **argv)
+{
+	struct listener l = { .verdict = NF_ACCEPT, .fail_open = true };
+	const char *service = NULL;
+	int64_t timeout_ms = -1;
+	int ret, rc;
+	uint32_t v;
+	size_t k;
+
+	rc = listen_args(argc, argv, &l, &service, &timeout_ms);
+	if (rc != EXIT_OK)
+		return rc;
+	if (service && listen_service_queues(&l, service) != EXIT_OK)
+		return EXIT_ERROR;
 
 	l.per_queue = calloc(l.count, sizeof(*l.per_queue));
 	if (!l.per_queue)
@@ -574,54 +656,7 @@ bad:
 		setsockopt(mnl_socket_get_fd(l.s.sock), SOL_SOCKET,
 			   SO_RCVBUF, &v, sizeof(v));
 
-	/* From here on SIGINT/SIGTERM only end the loop: unbind follows. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGTERM);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
-	for (i = 0; i < l.count; i++) {
-		ret = nfq_bind(&l, l.queue + i);
-		if (ret) {
-			if (ret == -EBUSY)
-				snprintf(l.s.ext_msg, sizeof(l.s.ext_msg),
-					 "another process is bound to it (see /proc/net/netfilter/nfnetlink_queue)");
-			nl_error(&l.s, ret, "cannot bind queue %u",
-				 l.queue + i);
-			goto unbind;
-		}
-		bound++;
-	}
-	print_ready(&l);
-	for (k = 0; k < l.n_pending; k++) {
-		cb_packet(l.pending[k], &l);
-		free(l.pending[k]);
-	}
-	l.n_pending = 0;
-	ret = listen_loop(&l, timeout_ms, &waitmask);
-	if (ret) {
-		nl_error(&l.s, ret, "receiving packets");
-		goto unbind;
-	}
-	/* Verdicts for whatever was queued to us beyond the count. */
-	l.done = true;
-	while (receive(&l) == 0)
-		;
-	print_summary(&l);
-	rc = EXIT_OK;
-unbind:
-	for (i = 0; i < bound; i++) {
-		ret = nfq_unbind(&l, l.queue + i);
-		if (ret) {
-			nl_error(&l.s, ret, "cannot unbind queue %u",
-				 l.queue + i);
-			rc = EXIT_ERROR;
-		}
-	}
+	rc = listen_run(&l, timeout_ms);
 	for (k = 0; k < l.n_pending; k++)
 		free(l.pending[k]);
 	free(l.pending);

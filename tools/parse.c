@@ -708,116 +708,99 @@ static int line_error(FILE *errf, int *errors, const char *fname, int line,
 	return 0;
 }
 
-/*
- * Reads a whole configuration file: "service add", "rule add" and
- * "settings set" lines, '#' comments, blank lines. Every error is printed
- * to errf as FILE:LINE: message; returns the number of errors.
- */
-int parse_config(FILE *f, const char *fname, struct ps_config *cfg,
-		 FILE *errf)
+/* A "service add" line of a configuration file. */
+static void config_service(struct ps_config *cfg, int argc, char **argv,
+			   int lineno, const char *fname, FILE *errf,
+			   int *errors)
 {
-	char *line = NULL, err[PS_ERR_MAX];
-	size_t cap = 0, i, np, rcap = 0;
-	int settings_line = 0, argc, errors = 0, lineno = 0;
-	char **argv = NULL;
+	const struct ps_service *old;
+	char err[PS_ERR_MAX];
+	struct ps_service s;
+
+	if (parse_service_cmd(argc, argv, false, &s, err)) {
+		line_error(errf, errors, fname, lineno, "%s", err);
+		return;
+	}
+	old = find_service(cfg, s.name);
+	if (old) {
+		line_error(errf, errors, fname, lineno,
+			   "duplicate service '%s' (first added at line %d)",
+			   s.name, old->line);
+		return;
+	}
+	s.line = lineno;
+	cfg->services = xrealloc(cfg->services,
+				 (cfg->n_services + 1) * sizeof(s));
+	cfg->services[cfg->n_services++] = s;
+}
+
+/* A "rule add" line; @rcap: the room in cfg->rules. */
+static void config_rules(struct ps_config *cfg, size_t *rcap, int argc,
+			 char **argv, int lineno, const char *fname,
+			 FILE *errf, int *errors)
+{
+	char err[PS_ERR_MAX];
+	struct ps_rule *v;
+	size_t n, i;
+
+	if (parse_rule_cmd(argc, argv, true, &v, &n, err)) {
+		line_error(errf, errors, fname, lineno, "%s", err);
+		return;
+	}
+	if (cfg->n_rules + n > *rcap) {
+		*rcap = (cfg->n_rules + n) * 2;
+		cfg->rules = xrealloc(cfg->rules, *rcap * sizeof(*v));
+	}
+	for (i = 0; i < n; i++) {
+		v[i].line = lineno;
+		cfg->rules[cfg->n_rules++] = v[i];
+	}
+	free(v);
+}
+
+/* A "settings set" line; @settings_line: the last one that set any. */
+static void config_settings(struct ps_config *cfg, int *settings_line,
+			    int argc, char **argv, int lineno,
+			    const char *fname, FILE *errf, int *errors)
+{
+	char err[PS_ERR_MAX];
+	struct ps_settings s;
+
+	if (parse_settings_cmd(argc, argv, &s, err)) {
+		line_error(errf, errors, fname, lineno, "%s", err);
+		return;
+	}
+	if (s.have & cfg->settings.have) {
+		line_error(errf, errors, fname, lineno,
+			   "a setting given again (already set at line %d)",
+			   *settings_line);
+		return;
+	}
+	*settings_line = lineno;
+	s.have |= cfg->settings.have;
+	if (cfg->settings.have & PS_SET_HOOK)
+		s.hook = cfg->settings.hook;
+	if (cfg->settings.have & PS_SET_PRIORITY)
+		s.priority = cfg->settings.priority;
+	if (cfg->settings.have & PS_SET_DEFRAG)
+		s.defrag = cfg->settings.defrag;
+	if (cfg->settings.have & PS_SET_ICMP_ERRORS)
+		s.icmp_errors = cfg->settings.icmp_errors;
+	if (cfg->settings.have & PS_SET_SEED)
+		s.seed = cfg->settings.seed;
+	cfg->settings = s;
+}
+
+/* What a whole file must hold: known services, rules that do not overlap. */
+static void config_check(const struct ps_config *cfg, const char *fname,
+			 FILE *errf, int *errors)
+{
 	struct ps_pair *pairs;
-
-	memset(cfg, 0, sizeof(*cfg));
-	while (getline(&line, &cap, f) >= 0) {
-		lineno++;
-		free(argv);
-		split_line(line, &argv, &argc);
-		if (!argc)
-			continue;
-		if (argc >= 2 && !strcmp(argv[0], "service") &&
-		    !strcmp(argv[1], "add")) {
-			struct ps_service s;
-			const struct ps_service *old;
-
-			if (parse_service_cmd(argc - 2, argv + 2, false, &s,
-					      err)) {
-				line_error(errf, &errors, fname, lineno, "%s",
-					   err);
-				continue;
-			}
-			old = find_service(cfg, s.name);
-			if (old) {
-				line_error(errf, &errors, fname, lineno,
-					   "duplicate service '%s' (first added at line %d)",
-					   s.name, old->line);
-				continue;
-			}
-			s.line = lineno;
-			cfg->services = xrealloc(cfg->services,
-						 (cfg->n_services + 1) *
-						 sizeof(s));
-			cfg->services[cfg->n_services++] = s;
-		} else if (argc >= 2 && !strcmp(argv[0], "rule") &&
-			   !strcmp(argv[1], "add")) {
-			struct ps_rule *v;
-			size_t n;
-
-			if (parse_rule_cmd(argc - 2, argv + 2, true, &v, &n,
-					   err)) {
-				line_error(errf, &errors, fname, lineno, "%s",
-					   err);
-				continue;
-			}
-			if (cfg->n_rules + n > rcap) {
-				rcap = (cfg->n_rules + n) * 2;
-				cfg->rules = xrealloc(cfg->rules,
-						      rcap * sizeof(*v));
-			}
-			for (i = 0; i < n; i++) {
-				v[i].line = lineno;
-				cfg->rules[cfg->n_rules++] = v[i];
-			}
-			free(v);
-		} else if (argc >= 2 && !strcmp(argv[0], "settings") &&
-			   !strcmp(argv[1], "set")) {
-			struct ps_settings s;
-
-			if (parse_settings_cmd(argc - 2, argv + 2, &s, err)) {
-				line_error(errf, &errors, fname, lineno, "%s",
-					   err);
-				continue;
-			}
-			if (s.have & cfg->settings.have) {
-				line_error(errf, &errors, fname, lineno,
-					   "a setting given again (already set at line %d)",
-					   settings_line);
-				continue;
-			}
-			settings_line = lineno;
-			s.have |= cfg->settings.have;
-			if (cfg->settings.have & PS_SET_HOOK)
-				s.hook = cfg->settings.hook;
-			if (cfg->settings.have & PS_SET_PRIORITY)
-				s.priority = cfg->settings.priority;
-			if (cfg->settings.have & PS_SET_DEFRAG)
-				s.defrag = cfg->settings.defrag;
-			if (cfg->settings.have & PS_SET_ICMP_ERRORS)
-				s.icmp_errors = cfg->settings.icmp_errors;
-			if (cfg->settings.have & PS_SET_SEED)
-				s.seed = cfg->settings.seed;
-			cfg->settings = s;
-		} else {
-			line_error(errf, &errors, fname, lineno,
-				   "'%s%s%s' is not allowed in a configuration file (only 'service add', 'rule add', 'settings set')",
-				   argv[0], argc > 1 ? " " : "",
-				   argc > 1 ? argv[1] : "");
-		}
-	}
-	free(argv);
-	free(line);
-	if (ferror(f)) {
-		line_error(errf, &errors, fname, lineno, "read error");
-		return errors;
-	}
+	size_t i, np;
 
 	for (i = 0; i < cfg->n_rules; i++)
 		if (!find_service(cfg, cfg->rules[i].service))
-			line_error(errf, &errors, fname, cfg->rules[i].line,
+			line_error(errf, errors, fname, cfg->rules[i].line,
 				   "unknown service '%s'",
 				   cfg->rules[i].service);
 
@@ -830,11 +813,58 @@ int parse_config(FILE *f, const char *fname, struct ps_config *cfg,
 
 		format_rule(da, sizeof(da), a);
 		format_rule(db, sizeof(db), b);
-		line_error(errf, &errors, fname, b->line,
+		line_error(errf, errors, fname, b->line,
 			   "rule '%s' overlaps rule '%s' of line %d",
 			   db, da, a->line);
 	}
 	free(pairs);
+}
+
+/*
+ * Reads a whole configuration file: "service add", "rule add" and
+ * "settings set" lines, '#' comments, blank lines. Every error is printed
+ * to errf as FILE:LINE: message; returns the number of errors.
+ */
+int parse_config(FILE *f, const char *fname, struct ps_config *cfg,
+		 FILE *errf)
+{
+	int settings_line = 0, argc, errors = 0, lineno = 0;
+	size_t cap = 0, rcap = 0;
+	char *line = NULL;
+	char **argv = NULL;
+
+	memset(cfg, 0, sizeof(*cfg));
+	while (getline(&line, &cap, f) >= 0) {
+		lineno++;
+		free(argv);
+		split_line(line, &argv, &argc);
+		if (!argc)
+			continue;
+		if (argc >= 2 && !strcmp(argv[0], "service") &&
+		    !strcmp(argv[1], "add"))
+			config_service(cfg, argc - 2, argv + 2, lineno, fname,
+				       errf, &errors);
+		else if (argc >= 2 && !strcmp(argv[0], "rule") &&
+			 !strcmp(argv[1], "add"))
+			config_rules(cfg, &rcap, argc - 2, argv + 2, lineno,
+				     fname, errf, &errors);
+		else if (argc >= 2 && !strcmp(argv[0], "settings") &&
+			 !strcmp(argv[1], "set"))
+			config_settings(cfg, &settings_line, argc - 2, argv + 2,
+					lineno, fname, errf, &errors);
+		else
+			line_error(errf, &errors, fname, lineno,
+				   "'%s%s%s' is not allowed in a configuration file (only 'service add', 'rule add', 'settings set')",
+				   argv[0], argc > 1 ? " " : "",
+				   argc > 1 ? argv[1] : "");
+	}
+	free(argv);
+	free(line);
+	if (ferror(f)) {
+		line_error(errf, &errors, fname, lineno, "read error");
+		return errors;
+	}
+	config_check(cfg, fname, errf, &errors);
 	if (errors > MAX_LINE_ERRORS)
 		fprintf(errf, "%s: %d more errors not shown\n", fname,
 			errors - MAX_LINE_ERRORS);
