@@ -327,11 +327,18 @@ int ps_rules_check(const struct ps_rule *rules, u32 n, u32 *first, u32 *second);
 void ps_rules_sort(struct ps_rule *rules, u32 n);
 const char *ps_proto_name(u8 proto);
 const char *ps_family_name(u8 family);
+void ps_svc_stats_read(const struct ps_service *svc, u64 *packets, u64 *bytes);
+void ps_net_stats_read(const struct ps_net *pn, u64 *cnt);
+
+/* table.c */
+struct ps_table *ps_table_build(const struct list_head *services,
+				u32 nservices, const struct ps_rule *rules,
+				u32 nrules, const struct ps_settings *s);
+
+/* commit.c */
 int ps_commit(struct ps_net *pn, const struct list_head *services,
 	      u32 nservices, const struct ps_rule *rules, u32 nrules,
 	      const struct ps_settings *s, struct netlink_ext_ack *extack);
-void ps_svc_stats_read(const struct ps_service *svc, u64 *packets, u64 *bytes);
-void ps_net_stats_read(const struct ps_net *pn, u64 *cnt);
 void ps_net_deactivate(struct ps_net *pn);
 void ps_net_release(struct ps_net *pn);
 
