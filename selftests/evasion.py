@@ -212,21 +212,27 @@ def drain(s):
 
 
 def delivered(pid):
-    """Datagrams the server's IP layers handed to a transport protocol."""
+    """Datagrams the server's IP layers handed to a transport protocol, or
+    to none, ICMP aside (the stack's own: neighbour discovery, MLD)."""
     with open("/proc/%d/net/snmp" % pid) as f:
         lines = f.read().splitlines()
     v4 = 0
     for i in range(len(lines) - 1):
         hd, v = lines[i].split(), lines[i + 1].split()
-        if hd[0] == "Ip:" and v[0] == "Ip:" and hd != v:
+        if hd[0] == v[0] and hd[0] in ("Ip:", "Icmp:") and hd != v:
             d = dict(zip(hd[1:], v[1:]))
-            v4 = int(d["InDelivers"]) + int(d["InUnknownProtos"])
+            if hd[0] == "Ip:":
+                v4 += int(d["InDelivers"]) + int(d["InUnknownProtos"])
+            else:
+                v4 -= int(d["InMsgs"])
     v6 = 0
     with open("/proc/%d/net/snmp6" % pid) as f:
         for line in f:
             n, val = line.split()
             if n in ("Ip6InDelivers", "Ip6InUnknownProtos"):
                 v6 += int(val)
+            elif n == "Icmp6InMsgs":
+                v6 -= int(val)
     return {4: v4, 6: v6}
 
 

@@ -27,9 +27,8 @@ trap cleanup EXIT
 
 kmsg_mark
 ps_load || { ktap_header 1; ktap_fail "load"; ktap_finish; }
-two_hosts "$C" "$S" 10.77.0 fd77
 # the client's own stack stays silent: the frames are hand-made
-ip netns exec "$C" sysctl -qw net.ipv6.conf.c0.disable_ipv6=1
+two_hosts "$C" "$S" 10.77.0 fd77 raw
 # The server answers nothing the client's stack would have to handle.
 ip netns exec "$S" sysctl -qw net.ipv4.icmp_ratelimit=0
 mac=$(ip netns exec "$S" cat /sys/class/net/s0/address)

@@ -23,10 +23,9 @@ trap cleanup EXIT
 
 kmsg_mark
 ps_load || { ktap_header 1; ktap_fail "load"; ktap_finish; }
-two_hosts "$C" "$S" 10.77.0 fd77
 # The client's own stack stays silent (no router or neighbour solicitation,
 # no MLD): the server's counters then hold only the hostile frames.
-ip netns exec "$C" sysctl -qw net.ipv6.conf.c0.disable_ipv6=1
+two_hosts "$C" "$S" 10.77.0 fd77 raw
 # jumbo frames: the non-linear kinds are 4-6 kB
 ip -n "$C" link set c0 mtu 9000
 ip -n "$S" link set s0 mtu 9000

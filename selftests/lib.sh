@@ -132,13 +132,19 @@ ctl_netns_setup() {
 	C="$CTL --netns $NS"
 }
 
-# two_hosts C S NET4 NET6: namespaces C and S joined by a veth pair, c0 in C
-# (NET4.2/24, NET6::2/64) and s0 in S (NET4.1, NET6::1), all up
+# two_hosts C S NET4 NET6 [raw]: namespaces C and S joined by a veth pair, c0
+# in C (NET4.2/24, NET6::2/64) and s0 in S (NET4.1, NET6::1), all up. raw:
+# the client sends hand-made frames only, its IPv6 stack off from the start
+# (no router or neighbour solicitation, no MLD report reaches the server)
 two_hosts() {
 	ip netns add "$1" && ip netns add "$2" &&
 	ip -n "$1" link add c0 type veth peer name s0 netns "$2" &&
 	ip -n "$1" addr add "$3.2/24" dev c0 && ip -n "$2" addr add "$3.1/24" dev s0 &&
-	ip -n "$1" addr add "$4::2/64" dev c0 nodad &&
+	if [ "$5" = raw ]; then
+		ip netns exec "$1" sysctl -qw net.ipv6.conf.c0.disable_ipv6=1
+	else
+		ip -n "$1" addr add "$4::2/64" dev c0 nodad
+	fi &&
 	ip -n "$2" addr add "$4::1/64" dev s0 nodad &&
 	ip -n "$1" link set c0 up && ip -n "$2" link set s0 up &&
 	ip -n "$1" link set lo up && ip -n "$2" link set lo up
