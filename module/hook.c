@@ -304,17 +304,10 @@ static u16 ps_queue(const struct ps_dp_service *svc, const struct ps_flow *f,
 static void ps_flow_reverse(struct ps_flow *f, bool v6)
 {
 	unsigned int n = v6 ? 4 : 1, i;
-	__be32 a;
-	__be16 p;
 
-	for (i = 0; i < n; i++) {
-		a = f->addr[i];
-		f->addr[i] = f->addr[n + i];
-		f->addr[n + i] = a;
-	}
-	p = f->sport;
-	f->sport = f->dport;
-	f->dport = p;
+	for (i = 0; i < n; i++)
+		swap(f->addr[i], f->addr[n + i]);
+	swap(f->sport, f->dport);
 }
 
 /*
