@@ -142,7 +142,4 @@ fi
 rm -rf "$tmp"
 ip netns del "$C"
 ip netns del "$S"
-ktap_result "unload" ps_unload
-sleep 1
-ktap_result "no_kernel_reports" eval 'kmsg_clean && kernel_untainted'
-ktap_finish
+unload_and_finish

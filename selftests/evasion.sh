@@ -54,7 +54,4 @@ ktap_result "matched_but_nothing_delivered" test "$(ctl -j stats | jget 'd["netn
 
 ip netns del "$C"
 ip netns del "$S"
-ktap_result "unload" ps_unload
-sleep 1
-ktap_result "no_kernel_reports" eval 'kmsg_clean && kernel_untainted'
-ktap_finish
+unload_and_finish

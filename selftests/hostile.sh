@@ -69,7 +69,4 @@ ktap_result "overlapping_fragments_defrag_not_steered" test "$after" -eq "$befor
 
 ip netns del "$C"
 ip netns del "$S"
-ktap_result "unload" ps_unload
-sleep 1
-ktap_result "no_kernel_reports" eval 'kmsg_clean && kernel_untainted'
-ktap_finish
+unload_and_finish

@@ -183,3 +183,13 @@ expect() {
 		ktap_fail "$1"
 	fi
 }
+
+# unload_and_finish: a module test's last two results (the module unloads;
+# the kernel log has no report and the kernel is not tainted), a second for
+# deferred reports to reach the log, then the KTAP totals
+unload_and_finish() {
+	ktap_result "unload" ps_unload
+	sleep 1
+	ktap_result "no_kernel_reports" eval 'kmsg_clean && kernel_untainted'
+	ktap_finish
+}

@@ -55,7 +55,4 @@ with=$(teardown 1)
 ktap_result "teardown_with_rules" test -n "$with"
 diag "$N namespaces: ${without} ms without portsteer rules, ${with} ms with a rule each"
 ktap_result "rules_cost_at_most_half_more" test "${with:-999999}" -le $(( ${without:-0} * 3 / 2 + 200 ))
-ktap_result "unload" ps_unload
-sleep 1
-ktap_result "no_kernel_reports" eval 'kmsg_clean && kernel_untainted'
-ktap_finish
+unload_and_finish

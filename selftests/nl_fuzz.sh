@@ -69,7 +69,4 @@ if ! ktap_result "other_netns_untouched" cmp -s "$tmp/init.before" "$tmp/init.af
 fi
 $CTL flush
 ip netns del "$NS"
-ktap_result "unload" ps_unload
-sleep 1
-ktap_result "no_kernel_reports" eval 'kmsg_clean && kernel_untainted'
-ktap_finish
+unload_and_finish
