@@ -5,6 +5,8 @@
 #   make                 the module (against KDIR/KVER, see below), the tools and the test programs
 #   make W=1 / C=2       the same with extra warnings / with sparse on the module
 #   make lint            W=1, sparse and checkpatch --strict on everything; fails on any warning
+#   make regen           the uapi header and module/netlink-gen.[ch] from the YNL spec
+#   make regen-check     fail if they differ from a fresh generation (make check runs it)
 #   make style           checkpatch.pl --strict on every source file
 #   make deps            install (apt) what building and testing need (make check builds
 #                        the sid chroot, scripts/sid-root.sh); quiet when all is there
@@ -53,7 +55,7 @@ endif
 endif
 
 .PHONY: all module tools selftests style sparse lint deps check check-full check-debug demo bench clean \
-	kernel-tools \
+	kernel-tools regen regen-check \
 	install module-install dkms-install
 
 all: module tools selftests
@@ -72,7 +74,9 @@ kernel-tools:
 	@scripts/kernel-tools.sh >/dev/null
 
 # Every source file of ours, for checkpatch.
-STYLE_FILES := $(shell git -C $(CURDIR) ls-files --cached --others --exclude-standard -- 'module/*.[ch]' 'uapi/*.h' 'tools/*.[ch]' 'selftests/*.[ch]' 2>/dev/null)
+# The files generated from the spec are the generator's style, not ours.
+GENERATED := uapi/linux/portsteer.h module/netlink-gen.c module/netlink-gen.h
+STYLE_FILES := $(filter-out $(GENERATED),$(shell git -C $(CURDIR) ls-files --cached --others --exclude-standard -- 'module/*.[ch]' 'uapi/*.h' 'tools/*.[ch]' 'selftests/*.[ch]' 2>/dev/null))
 
 style: kernel-tools
 	@scripts/style.sh $(STYLE_FILES)
@@ -92,6 +96,15 @@ lint: sparse style
 
 deps:
 	@scripts/deps.sh
+
+# The uapi header, the kernel policies and op table come from the YNL spec
+# (Documentation/netlink/specs/portsteer.yaml), through the generator of the
+# newest kernel we support; regen-check fails if the tree differs from it.
+regen:
+	@scripts/ynl.sh validate && scripts/ynl.sh regen
+
+regen-check:
+	@scripts/ynl.sh validate && scripts/ynl.sh check
 
 check: tools selftests
 	@PS_DEBUG_TESTS="$(DEBUG_TESTS)" scripts/check.sh $(if $(HOST),--host) $(KERNELS)

@@ -210,3 +210,37 @@ void ps_net_release(struct ps_net *pn)
 		ps_defrag_disable(pn->net);
 	pn->defrag_on = false;
 }
+
+/* Commit the namespace's current model with other settings. */
+int ps_recommit_with(struct ps_net *pn, const struct ps_settings *s,
+		     struct netlink_ext_ack *extack)
+{
+	return ps_commit(pn, &pn->cfg.services, pn->cfg.nservices,
+			 pn->cfg.rules, pn->cfg.nrules, s, extack);
+}
+
+/* Commit the namespace's current model again (after a change to a service). */
+int ps_recommit(struct ps_net *pn, struct netlink_ext_ack *extack)
+{
+	return ps_recommit_with(pn, &pn->settings, extack);
+}
+
+/*
+ * Commit the namespace's services with @n new @rules; on success the array
+ * becomes the model's (the old one is freed), on failure it stays the
+ * caller's.
+ */
+int ps_commit_rules(struct ps_net *pn, struct ps_rule *rules, u32 n,
+		    struct netlink_ext_ack *extack)
+{
+	int err;
+
+	err = ps_commit(pn, &pn->cfg.services, pn->cfg.nservices, rules, n,
+			&pn->settings, extack);
+	if (err)
+		return err;
+	kvfree(pn->cfg.rules);
+	pn->cfg.rules = rules;
+	pn->cfg.nrules = n;
+	return 0;
+}

@@ -47,6 +47,41 @@ void ps_compat_extack_static(char *buf, size_t size, const char *fmt);
 #endif
 
 /*
+ * 6.2 ("genetlink: introduce split op representation") added struct
+ * genl_split_ops, with an entry per do and per dump of a command: the op
+ * table generated from the spec (netlink-gen.c) is made of them. Before it,
+ * struct genl_ops held both, with the same fields otherwise: the table is
+ * read as genl_ops, and ps_compat_genl_ops() (netlink.c) folds each
+ * command's do and dump into one entry before the family registers. None
+ * of the three names exists in the headers of those kernels.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+struct genl_family;
+#define genl_split_ops genl_ops
+#define split_ops ops
+#define n_split_ops n_ops
+int ps_compat_genl_ops(struct genl_family *family);
+#define PS_COMPAT_SPLIT_OPS 1
+#else
+#define ps_compat_genl_ops(family) 0
+#endif
+
+/*
+ * 6.2 ("netlink: make range pointers in policies const") let a policy point
+ * to a const range, as the generated ones (netlink-gen.c) do. Before it the
+ * pointer is not const, though the range is only read.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#include <net/netlink.h>
+#undef NLA_POLICY_FULL_RANGE
+#define NLA_POLICY_FULL_RANGE(tp, _range) {				\
+	.type = NLA_ENSURE_UINT_OR_BINARY_TYPE(tp),			\
+	.validation_type = NLA_VALIDATE_RANGE_PTR,			\
+	.range = (struct netlink_range_validation *)(_range),		\
+}
+#endif
+
+/*
  * 6.6 ("genetlink: add genl_info_dump() helper") gave dump callbacks a
  * struct genl_info. Before it, struct genl_dumpit_info held the parsed
  * attributes itself, under the same name.

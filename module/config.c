@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * portsteer: the configuration model of a namespace (services, rules, the
- * protocols) and its counters. table.c builds the lookup table from it and
- * commit.c publishes it.
+ * protocols, settings), its edits (rules merged in and taken out, a service's
+ * rules) and its counters. table.c builds the lookup table from it and
+ * commit.c publishes it; the netlink handlers only parse, edit and report.
  */
 
 #include <linux/atomic.h>
+#include <linux/bitmap.h>
+#include <linux/bsearch.h>
+#include <linux/netfilter_ipv4.h>
 #include <linux/hashtable.h>
 #include <linux/jhash.h>
 #include <linux/slab.h>
@@ -320,4 +324,205 @@ void ps_net_stats_read(const struct ps_net *pn, u64 *cnt)
 	}
 	for (i = 0; i < PS_CNT_MAX; i++)
 		cnt[i] -= pn->stats_base[i];
+}
+
+/* Format a rule as the CLI writes it, for messages. */
+void ps_rule_str(char *buf, size_t len, const struct ps_rule *r)
+{
+	if (r->lo == r->hi)
+		snprintf(buf, len, "%s %s dport %u", ps_family_name(r->family),
+			 ps_proto_name(r->proto), r->lo);
+	else
+		snprintf(buf, len, "%s %s dport %u-%u", ps_family_name(r->family),
+			 ps_proto_name(r->proto), r->lo, r->hi);
+}
+
+bool ps_rule_same(const struct ps_rule *a, const struct ps_rule *b)
+{
+	return a->proto == b->proto && a->lo == b->lo && a->hi == b->hi &&
+	       a->family == b->family;
+}
+
+static bool ps_rule_in(const struct ps_rule *r, const struct ps_rule *set, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (ps_rule_same(r, &set[i]) && r->svc == set[i].svc)
+			return true;
+	return false;
+}
+
+/**
+ * ps_rules_merge() - the model's rules with new ones, sorted and checked
+ * @cfg: the model
+ * @add: the new rules; sorted here
+ * @nadd: number of @add
+ * @clash: on -EEXIST, the rule of @add that overlaps (@clash[0]) and the
+ *	rule it overlaps (@clash[1])
+ * @clash_new: on -EEXIST, whether @clash[1] is of @add too
+ *
+ * Overlaps within @add are looked for first, so that the message names the
+ * right pair.
+ *
+ * Return: a new array of @cfg->nrules + @nadd rules, or an ERR_PTR: -EEXIST
+ * if two rules overlap, -ENOMEM.
+ */
+struct ps_rule *ps_rules_merge(const struct ps_config *cfg, struct ps_rule *add,
+			       u32 nadd, struct ps_rule *clash, bool *clash_new)
+{
+	u32 n = cfg->nrules + nadd, a, b;
+	struct ps_rule *rules;
+
+	ps_rules_sort(add, nadd);
+	if (ps_rules_check(add, nadd, &a, &b)) {
+		clash[0] = add[b];
+		clash[1] = add[a];
+		*clash_new = true;
+		return ERR_PTR(-EEXIST);
+	}
+	rules = kvmalloc_array(n, sizeof(*rules), PS_GFP_CONFIG);
+	if (!rules)
+		return ERR_PTR(-ENOMEM);
+	memcpy(rules, cfg->rules, cfg->nrules * sizeof(*rules));
+	memcpy(rules + cfg->nrules, add, nadd * sizeof(*rules));
+	ps_rules_sort(rules, n);
+	if (ps_rules_check(rules, n, &a, &b)) {
+		bool a_new = ps_rule_in(&rules[a], add, nadd);
+		bool b_new = ps_rule_in(&rules[b], add, nadd);
+
+		if (a_new && b_new)	/* the same rule again */
+			a_new = false;
+		clash[0] = a_new ? rules[a] : rules[b];
+		clash[1] = a_new ? rules[b] : rules[a];
+		*clash_new = false;
+		kvfree(rules);
+		return ERR_PTR(-EEXIST);
+	}
+	return rules;
+}
+
+/**
+ * ps_rules_remove() - the model's rules without some
+ * @cfg: the model
+ * @del: the rules to delete, named by family, protocol and ports; a service,
+ *	if set, must match. Each one's service is set from the model's.
+ * @ndel: number of @del
+ * @bad: on error, the index in @del of the rule that is not there
+ *	(-ENOENT) or is given twice (-EINVAL)
+ *
+ * Return: a new array of @cfg->nrules - @ndel rules (of at least one
+ * element), or an ERR_PTR.
+ */
+struct ps_rule *ps_rules_remove(const struct ps_config *cfg, struct ps_rule *del,
+				u32 ndel, u32 *bad)
+{
+	struct ps_rule *rules = ERR_PTR(-ENOMEM);
+	unsigned long *gone;
+	u32 i, n = 0;
+
+	gone = bitmap_zalloc(cfg->nrules, PS_GFP_CONFIG);
+	if (!gone && cfg->nrules)
+		return rules;
+	for (i = 0; i < ndel; i++) {
+		const struct ps_rule *r;
+
+		r = bsearch(&del[i], cfg->rules, cfg->nrules, sizeof(*r),
+			    ps_rule_cmp);
+		if (!r || r->hi != del[i].hi ||
+		    (del[i].svc && del[i].svc != r->svc)) {
+			rules = ERR_PTR(-ENOENT);
+			goto out;
+		}
+		if (test_and_set_bit(r - cfg->rules, gone)) {
+			rules = ERR_PTR(-EINVAL);
+			goto out;
+		}
+		del[i].svc = r->svc;
+	}
+	rules = kvmalloc_array(max(cfg->nrules - ndel, 1U), sizeof(*rules),
+			       PS_GFP_CONFIG);
+	if (!rules) {
+		rules = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	for (i = 0; i < cfg->nrules; i++)
+		if (!test_bit(i, gone))
+			rules[n++] = cfg->rules[i];
+out:
+	*bad = i;
+	bitmap_free(gone);
+	return rules;
+}
+
+/**
+ * ps_rules_without() - the model's rules without those of a service
+ * @cfg: the model
+ * @svc: the service
+ *
+ * Return: a new array of @cfg->nrules - @svc->nrules rules, or NULL.
+ */
+struct ps_rule *ps_rules_without(const struct ps_config *cfg,
+				 const struct ps_service *svc)
+{
+	struct ps_rule *rules;
+	u32 i, n = 0;
+
+	rules = kvmalloc_array(max(cfg->nrules - svc->nrules, 1U),
+			       sizeof(*rules), PS_GFP_CONFIG);
+	if (!rules)
+		return NULL;
+	for (i = 0; i < cfg->nrules; i++)
+		if (cfg->rules[i].svc != svc)
+			rules[n++] = cfg->rules[i];
+	return rules;
+}
+
+int ps_settings_check(const struct ps_settings *s,
+		      struct netlink_ext_ack *extack)
+{
+	if (s->defrag && s->priority <= NF_IP_PRI_CONNTRACK_DEFRAG) {
+		BUILD_BUG_ON(NF_IP_PRI_CONNTRACK_DEFRAG != -400);
+		NL_SET_ERR_MSG(extack,
+			       "with defrag on, the priority must be above -400 (defragmentation)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The settings now in force, with those a transaction gave (@set) over them. */
+struct ps_settings ps_settings_merge(const struct ps_settings *cur,
+				     const struct ps_settings *txn,
+				     u32 set)
+{
+	struct ps_settings s = *cur;
+
+	if (set & PS_SET_HOOK)
+		s.hook = txn->hook;
+	if (set & PS_SET_PRIORITY)
+		s.priority = txn->priority;
+	if (set & PS_SET_DEFRAG)
+		s.defrag = txn->defrag;
+	if (set & PS_SET_ICMP)
+		s.icmp_errors = txn->icmp_errors;
+	if (set & PS_SET_SEED)
+		s.seed = txn->seed;
+	return s;
+}
+
+/* Zero the counters of the namespace and of its services. */
+void ps_net_stats_reset(struct ps_net *pn)
+{
+	u64 cnt[PS_CNT_MAX], packets, bytes;
+	struct ps_service *svc;
+	int i;
+
+	ps_net_stats_read(pn, cnt);
+	for (i = 0; i < PS_CNT_MAX; i++)
+		pn->stats_base[i] += cnt[i];
+	list_for_each_entry(svc, &pn->cfg.services, list) {
+		ps_svc_stats_read(svc, &packets, &bytes);
+		svc->base_packets += packets;
+		svc->base_bytes += bytes;
+	}
 }

@@ -329,6 +329,18 @@ const char *ps_proto_name(u8 proto);
 const char *ps_family_name(u8 family);
 void ps_svc_stats_read(const struct ps_service *svc, u64 *packets, u64 *bytes);
 void ps_net_stats_read(const struct ps_net *pn, u64 *cnt);
+void ps_net_stats_reset(struct ps_net *pn);
+void ps_rule_str(char *buf, size_t len, const struct ps_rule *r);
+bool ps_rule_same(const struct ps_rule *a, const struct ps_rule *b);
+struct ps_rule *ps_rules_merge(const struct ps_config *cfg, struct ps_rule *add,
+			       u32 nadd, struct ps_rule *clash, bool *clash_new);
+struct ps_rule *ps_rules_remove(const struct ps_config *cfg, struct ps_rule *del,
+				u32 ndel, u32 *bad);
+struct ps_rule *ps_rules_without(const struct ps_config *cfg,
+				 const struct ps_service *svc);
+int ps_settings_check(const struct ps_settings *s, struct netlink_ext_ack *extack);
+struct ps_settings ps_settings_merge(const struct ps_settings *cur,
+				     const struct ps_settings *txn, u32 set);
 
 /* table.c */
 struct ps_table *ps_table_build(const struct list_head *services,
@@ -341,6 +353,11 @@ int ps_commit(struct ps_net *pn, const struct list_head *services,
 	      const struct ps_settings *s, struct netlink_ext_ack *extack);
 void ps_net_deactivate(struct ps_net *pn);
 void ps_net_release(struct ps_net *pn);
+int ps_recommit_with(struct ps_net *pn, const struct ps_settings *s,
+		     struct netlink_ext_ack *extack);
+int ps_recommit(struct ps_net *pn, struct netlink_ext_ack *extack);
+int ps_commit_rules(struct ps_net *pn, struct ps_rule *rules, u32 n,
+		    struct netlink_ext_ack *extack);
 
 /* hook.c */
 unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,
@@ -349,6 +366,10 @@ unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,
 /* netlink.c */
 int ps_genl_init(void);
 void ps_genl_exit(void);
+
+/* txn.c */
+int ps_txn_init(void);
+void ps_txn_exit(void);
 void ps_txn_free(struct ps_txn *txn);
 
 #endif /* _PORTSTEER_H */

@@ -265,7 +265,10 @@ prepare() {
 for k in "$@"; do
 	case $k in
 	debug) what="the debug kernel (scripts/debug-kernel.sh)"; cmd=(nice -n 10 scripts/debug-kernel.sh) ;;
-	sid) what="the sid chroot (scripts/sid-root.sh; is the archive reachable?)"; cmd=(scripts/sid-root.sh --kver) ;;
+	# With it, the YNL tools of its kernel (ynl_cli.sh), which need sid's
+	# archive too: its guests start with them cached.
+	sid) what="the sid chroot (scripts/sid-root.sh; is the archive reachable?)"
+	     cmd=(bash -c 'scripts/sid-root.sh --kver && { scripts/ynl.sh dir >&2 || true; }') ;;
 	*) continue ;;
 	esac
 	echo "$what" >"$bdir/prereq-$k.what"
@@ -285,10 +288,11 @@ if [ $host_checks -eq 1 ]; then
 			top=$1 tests=$2 bdir=$3
 			cd "$top"
 			run() {		# run NAME SCRIPT: its KTAP to bdir/host-NAME.log, its status after
-				"$2" >"$bdir/host-$1.log" 2>&1
+				$2 >"$bdir/host-$1.log" 2>&1
 				echo "$?" >"$bdir/host-$1.rc"
 			}
 			run unit tools/tests/run.sh
+			run regen "scripts/ynl.sh ktap"
 			run fuzz scripts/fuzz-cli.sh
 			# make install, the systemd unit and DKMS; not when PS_TESTS
 			# picks single selftests.
@@ -433,7 +437,7 @@ done
 
 if [ -n "$host_pid" ]; then
 	wait "$host_pid"
-	for c in unit:"host unit tests" fuzz:"host libFuzzer" install:"host make install" dkms:"host dkms"; do
+	for c in unit:"host unit tests" regen:"host spec and generated files" fuzz:"host libFuzzer" install:"host make install" dkms:"host dkms"; do
 		f=$bdir/host-${c%%:*}.log
 		[ -e "$f" ] || continue
 		echo "# ${c#*:}"
