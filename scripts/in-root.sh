@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run a command with this clone (and PS_BUILD_DIR, when outside it) visible
-# inside another root file system (the sid chroot of scripts/sid-root.sh) at
+# Run a command with this clone (and PS_BUILD_DIR, when outside it, and the
+# cached YNL tools) visible inside another root file system (the sid chroot of scripts/sid-root.sh) at
 # the same path, in a private mount namespace: nothing stays mounted after.
 #
 #   in-root.sh ROOT COMMAND...            on the host (e.g. vm.sh --root ROOT)
@@ -24,6 +24,10 @@ if [ -n "${PS_BUILD_DIR:-}" ]; then
 	b=$(cd "$PS_BUILD_DIR" && pwd)
 	case $b/ in "$top"/*) ;; *) binds+=("$b") ;; esac
 fi
+# The kernel's YNL tools (scripts/ynl.sh), for selftests/ynl_cli.sh.
+for d in "${PORTSTEER_CACHE:-/var/cache/portsteer}"/ynl-*; do
+	[ -f "$d/.complete" ] && binds+=("$(cd "$d" && pwd)")
+done
 # Parents before children, so no bind hides another.
 mapfile -t binds < <(printf '%s\n' "${binds[@]}" | sort -u)
 for d in "${binds[@]}"; do

@@ -18,7 +18,7 @@ names="schema service_new service_set service_get service_dump rule_new rule_dum
 	flush service_del subscribe"
 
 ktap_header $(($(echo $names | wc -w) + 2))
-if [ -z "$src" ] || [ ! -f "$src/.complete" ] || ! python3 -c 'import yaml, jsonschema' 2>/dev/null; then
+if [ -z "$src" ] || [ ! -f "$src/.complete" ] || ! python3 -c 'import yaml' 2>/dev/null; then
 	for n in $names; do
 		ktap_skip "$n" "the kernel's YNL tools are not cached yet (scripts/ynl.sh dir)"
 	done
@@ -27,9 +27,14 @@ if [ -z "$src" ] || [ ! -f "$src/.complete" ] || ! python3 -c 'import yaml, json
 	ktap_finish
 fi
 
+# The schema check needs python3-jsonschema, which a guest's root (sid's
+# chroot) may not have; the host checks the schema too (make regen-check).
+schema=(--schema "$src/Documentation/netlink/genetlink.yaml")
+python3 -c 'import jsonschema' 2>/dev/null || schema=(--no-schema)
+
 ynl() {
-	python3 "$src/tools/net/ynl/pyynl/cli.py" --spec "$spec" \
-		--schema "$src/Documentation/netlink/genetlink.yaml" --output-json "$@"
+	python3 "$src/tools/net/ynl/pyynl/cli.py" --spec "$spec" "${schema[@]}" \
+		--output-json "$@"
 }
 
 # ok NAME PYTHON_EXPR ARGS...: ynl ARGS, then the expression of its JSON
@@ -56,7 +61,11 @@ ps_unload
 modprobe -a nf_defrag_ipv4 nf_defrag_ipv6 2>/dev/null
 ps_load || diag "the module did not load"
 
-ktap_result schema ynl --validate
+if [ "${schema[0]}" = --no-schema ]; then
+	ktap_skip schema "python3-jsonschema is not installed here (the host checks it)"
+else
+	ktap_result schema ynl --validate
+fi
 ok service_new "" --do service-new --json '{"service": {"name": "web", "queue": 10, "queue-count": 2}}'
 ok service_set "" --do service-set --json '{"service": {"name": "web", "bypass": 1}}'
 ok service_get "d['service'][0]['queue-count'] == 2 and d['service'][0]['bypass'] == 1 and d['service'][0]['balance'] == 'flow'" \
