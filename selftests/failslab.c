@@ -27,7 +27,7 @@
 
 #define MAX_NTH 2000
 
-static struct ps_nl nl;
+static struct nlt_nl nl;
 static char buf[PS_MSG_SIZE];
 static unsigned long faults_total;
 
@@ -80,37 +80,37 @@ static void base(void)
 {
 	struct nlmsghdr *nlh;
 
-	ps_simple(&nl, PORTSTEER_CMD_REPLACE_ABORT, NULL);
-	must(ps_simple(&nl, PORTSTEER_CMD_FLUSH, NULL), "flush");
-	nlh = ps_msg(&nl, buf, PORTSTEER_CMD_SETTINGS_SET, 0);
+	nlt_simple(&nl, PORTSTEER_CMD_REPLACE_ABORT, NULL);
+	must(nlt_simple(&nl, PORTSTEER_CMD_FLUSH, NULL), "flush");
+	nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_SETTINGS_SET, 0);
 	put_settings(nlh, PORTSTEER_HOOK_PREROUTING, -200, 0);
-	must(ps_talk(&nl, nlh, NULL, NULL, NULL), "settings");
-	nlh = ps_msg(&nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "a", 1, -1, -1, -1);
-	must(ps_talk(&nl, nlh, NULL, NULL, NULL), "service a");
-	nlh = ps_msg(&nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "b", 2, 4, 1, 1);
-	must(ps_talk(&nl, nlh, NULL, NULL, NULL), "service b");
-	nlh = ps_msg(&nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
-	ps_put_rule(nlh, -1, 6, 80, -1, "a");
-	ps_put_rule(nlh, PORTSTEER_FAMILY_IPV4, 17, 53, 54, "b");
-	ps_put_rule(nlh, PORTSTEER_FAMILY_IPV6, 132, 100, 200, "a");
-	must(ps_talk(&nl, nlh, NULL, NULL, NULL), "rules");
+	must(nlt_talk(&nl, nlh, NULL, NULL, NULL), "settings");
+	nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "a", 1, -1, -1, -1);
+	must(nlt_talk(&nl, nlh, NULL, NULL, NULL), "service a");
+	nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "b", 2, 4, 1, 1);
+	must(nlt_talk(&nl, nlh, NULL, NULL, NULL), "service b");
+	nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
+	nlt_put_rule(nlh, -1, 6, 80, -1, "a");
+	nlt_put_rule(nlh, PORTSTEER_FAMILY_IPV4, 17, 53, 54, "b");
+	nlt_put_rule(nlh, PORTSTEER_FAMILY_IPV6, 132, 100, 200, "a");
+	must(nlt_talk(&nl, nlh, NULL, NULL, NULL), "rules");
 }
 
 static void base_begin(void)
 {
 	base();
-	must(ps_simple(&nl, PORTSTEER_CMD_REPLACE_BEGIN, NULL), "begin");
+	must(nlt_simple(&nl, PORTSTEER_CMD_REPLACE_BEGIN, NULL), "begin");
 }
 
 static void txn_body(struct nlmsghdr *nlh)
 {
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "a", 7, -1, -1, -1);
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "web", 10, 2, 0, 0);
-	ps_put_rule(nlh, -1, 6, 443, -1, "web");
-	ps_put_rule(nlh, -1, 17, 1000, 2000, "a");
-	ps_put_rule(nlh, PORTSTEER_FAMILY_IPV6, 33, 5, -1, "web");
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "a", 7, -1, -1, -1);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "web", 10, 2, 0, 0);
+	nlt_put_rule(nlh, -1, 6, 443, -1, "web");
+	nlt_put_rule(nlh, -1, 17, 1000, 2000, "a");
+	nlt_put_rule(nlh, PORTSTEER_FAMILY_IPV6, 33, 5, -1, "web");
 	put_settings(nlh, PORTSTEER_HOOK_INPUT, 50, 1);
 }
 
@@ -119,9 +119,9 @@ static void base_added(void)
 	struct nlmsghdr *nlh;
 
 	base_begin();
-	nlh = ps_msg(&nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+	nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
 	txn_body(nlh);
-	must(ps_talk(&nl, nlh, NULL, NULL, NULL), "add");
+	must(nlt_talk(&nl, nlh, NULL, NULL, NULL), "add");
 }
 
 /* The requests under test. */
@@ -131,53 +131,53 @@ static struct nlmsghdr *req(int which)
 
 	switch (which) {
 	case 0:
-		nlh = ps_msg(&nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
-		ps_put_service(nlh, PORTSTEER_A_SERVICE, "c", 9, 3, 0, 0);
+		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
+		nlt_put_service(nlh, PORTSTEER_A_SERVICE, "c", 9, 3, 0, 0);
 		return nlh;
 	case 1:
-		nlh = ps_msg(&nl, buf, PORTSTEER_CMD_SERVICE_SET, 0);
-		ps_put_service(nlh, PORTSTEER_A_SERVICE, "a", 20, 4, 1, -1);
+		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_SERVICE_SET, 0);
+		nlt_put_service(nlh, PORTSTEER_A_SERVICE, "a", 20, 4, 1, -1);
 		return nlh;
 	case 2:
-		nlh = ps_msg(&nl, buf, PORTSTEER_CMD_SERVICE_DEL, 0);
-		ps_put_service(nlh, PORTSTEER_A_SERVICE, "b", -1, -1, -1, -1);
+		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_SERVICE_DEL, 0);
+		nlt_put_service(nlh, PORTSTEER_A_SERVICE, "b", -1, -1, -1, -1);
 		mnl_attr_put_u32(nlh, PORTSTEER_A_FLAGS, PORTSTEER_F_WITH_RULES);
 		return nlh;
 	case 3:
-		nlh = ps_msg(&nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
-		ps_put_rule(nlh, PORTSTEER_FAMILY_IPV6, 6, 1000, 2000, "a");
-		ps_put_rule(nlh, -1, 17, 7, -1, "b");
-		ps_put_rule(nlh, -1, 33, 9, 9, "a");
-		ps_put_rule(nlh, -1, 136, 65535, -1, "b");
+		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
+		nlt_put_rule(nlh, PORTSTEER_FAMILY_IPV6, 6, 1000, 2000, "a");
+		nlt_put_rule(nlh, -1, 17, 7, -1, "b");
+		nlt_put_rule(nlh, -1, 33, 9, 9, "a");
+		nlt_put_rule(nlh, -1, 136, 65535, -1, "b");
 		return nlh;
 	case 4:
-		nlh = ps_msg(&nl, buf, PORTSTEER_CMD_RULE_DEL, 0);
-		ps_put_rule(nlh, PORTSTEER_FAMILY_INET, 6, 80, 80, NULL);
-		ps_put_rule(nlh, PORTSTEER_FAMILY_IPV4, 17, 53, 54, "b");
+		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_RULE_DEL, 0);
+		nlt_put_rule(nlh, PORTSTEER_FAMILY_INET, 6, 80, 80, NULL);
+		nlt_put_rule(nlh, PORTSTEER_FAMILY_IPV4, 17, 53, 54, "b");
 		return nlh;
 	case 5:		/* the hooks are registered anew */
-		nlh = ps_msg(&nl, buf, PORTSTEER_CMD_SETTINGS_SET, 0);
+		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_SETTINGS_SET, 0);
 		put_settings(nlh, PORTSTEER_HOOK_INPUT, 10, -1);
 		return nlh;
 	case 6:		/* defragmentation is taken */
-		nlh = ps_msg(&nl, buf, PORTSTEER_CMD_SETTINGS_SET, 0);
+		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_SETTINGS_SET, 0);
 		put_settings(nlh, -1, -1, 1);
 		return nlh;
 	case 7:
-		return ps_msg(&nl, buf, PORTSTEER_CMD_FLUSH, 0);
+		return nlt_msg(&nl, buf, PORTSTEER_CMD_FLUSH, 0);
 	case 8:
-		return ps_msg(&nl, buf, PORTSTEER_CMD_STATS_RESET, 0);
+		return nlt_msg(&nl, buf, PORTSTEER_CMD_STATS_RESET, 0);
 	case 9:
-		return ps_msg(&nl, buf, PORTSTEER_CMD_REPLACE_BEGIN, 0);
+		return nlt_msg(&nl, buf, PORTSTEER_CMD_REPLACE_BEGIN, 0);
 	case 10:
-		nlh = ps_msg(&nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
 		txn_body(nlh);
 		return nlh;
 	case 11:
-		return ps_msg(&nl, buf, PORTSTEER_CMD_REPLACE_COMMIT, 0);
+		return nlt_msg(&nl, buf, PORTSTEER_CMD_REPLACE_COMMIT, 0);
 	case 12:	/* the last rule of a service goes: the hook stays */
-		nlh = ps_msg(&nl, buf, PORTSTEER_CMD_RULE_DEL, 0);
-		ps_put_rule(nlh, PORTSTEER_FAMILY_IPV6, 132, 100, 200, NULL);
+		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_RULE_DEL, 0);
+		nlt_put_rule(nlh, PORTSTEER_FAMILY_IPV6, 132, 100, 200, NULL);
 		return nlh;
 	}
 	return NULL;
@@ -212,8 +212,8 @@ static const struct path {
 /* The configuration, and whether a transaction of ours is open (@txn). */
 static char *state(bool txn)
 {
-	char *s = ps_snapshot(&nl), *out = NULL;
-	struct ps_ack ack;
+	char *s = nlt_snapshot(&nl), *out = NULL;
+	struct nlt_ack ack;
 	int err;
 
 	if (!s) {
@@ -223,7 +223,7 @@ static char *state(bool txn)
 	/* an empty ADD tells whether the transaction is there, and keeps it */
 	if (!txn)
 		return s;
-	err = ps_simple(&nl, PORTSTEER_CMD_REPLACE_ADD, &ack);
+	err = nlt_simple(&nl, PORTSTEER_CMD_REPLACE_ADD, &ack);
 	if (asprintf(&out, "%stransaction %s\n", s, err ? "none" : "open") < 0)
 		exit(1);
 	free(s);
@@ -234,12 +234,12 @@ static int run_path(const struct path *p, unsigned int *faults)
 {
 	char *before, *after, *success;
 	unsigned int n, left;
-	struct ps_ack ack;
+	struct nlt_ack ack;
 	int err;
 
 	/* Without faults: the configuration the request makes. */
 	p->prepare();
-	err = ps_talk(&nl, req(p->req), NULL, NULL, &ack);
+	err = nlt_talk(&nl, req(p->req), NULL, NULL, &ack);
 	if (err) {
 		printf("# %s: fails without a fault: %s (%s)\n", p->name, strerror(-err), ack.msg);
 		return -1;
@@ -256,14 +256,14 @@ static int run_path(const struct path *p, unsigned int *faults)
 		p->prepare();
 		before = state(p->txn);
 		set_fail_nth(n);
-		err = ps_talk(&nl, req(p->req), NULL, NULL, &ack);
+		err = nlt_talk(&nl, req(p->req), NULL, NULL, &ack);
 		left = get_fail_nth();
 		set_fail_nth(0);
 		if (err == -ENOBUFS || err == -ENOMEM) {
 			/* the socket's own buffers: drain what is left */
-			struct ps_ack a2;
+			struct nlt_ack a2;
 
-			ps_simple(&nl, PORTSTEER_CMD_STATS_GET, &a2);
+			nlt_simple(&nl, PORTSTEER_CMD_STATS_GET, &a2);
 		}
 		after = state(p->txn);
 		rest = strchr(after, '\n') + 1;
@@ -318,7 +318,7 @@ int main(void)
 		printf("1..0 # SKIP no fail-nth (CONFIG_FAULT_INJECTION)\n");
 		return 4;
 	}
-	if (ps_nl_open(&nl)) {
+	if (nlt_nl_open(&nl)) {
 		printf("Bail out! cannot open the portsteer family\n");
 		return 1;
 	}
@@ -336,8 +336,8 @@ int main(void)
 	}
 	printf("# %lu faults injected over %zu configuration paths\n", faults_total,
 	       sizeof(paths) / sizeof(paths[0]));
-	ps_simple(&nl, PORTSTEER_CMD_FLUSH, NULL);
-	ps_nl_close(&nl);
+	nlt_simple(&nl, PORTSTEER_CMD_FLUSH, NULL);
+	nlt_nl_close(&nl);
 	printf("# Totals: pass:%zu fail:%u xfail:0 xpass:0 skip:0 error:0\n",
 	       sizeof(paths) / sizeof(paths[0]) - fail, fail);
 	return fail ? 1 : 0;

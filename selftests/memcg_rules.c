@@ -28,8 +28,8 @@ int main(int argc, char **argv)
 					  IPPROTO_SCTP, IPPROTO_DCCP };
 	static char bufs[NREQ][PS_MSG_SIZE];
 	struct nlmsghdr *req[NREQ];
-	struct ps_ack ack;
-	struct ps_nl nl;
+	struct nlt_ack ack;
+	struct nlt_nl nl;
 	char path[512], pid[32];
 	int i, p, fd, len, err = 0;
 
@@ -37,15 +37,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s CGROUP_DIR\n", argv[0]);
 		return 2;
 	}
-	if (ps_nl_open(&nl)) {
+	if (nlt_nl_open(&nl)) {
 		fprintf(stderr, "memcg_rules: no portsteer family\n");
 		return 2;
 	}
 	for (i = 0; i < NREQ; i++) {
-		req[i] = ps_msg(&nl, bufs[i], PORTSTEER_CMD_RULE_NEW, 0);
+		req[i] = nlt_msg(&nl, bufs[i], PORTSTEER_CMD_RULE_NEW, 0);
 		for (p = 1; p < 65536; p += 256)
-			ps_put_rule(req[i], i < 5 ? PORTSTEER_FAMILY_IPV4 : PORTSTEER_FAMILY_IPV6,
-				    protos[i % 5], p, -1, "s");
+			nlt_put_rule(req[i], i < 5 ? PORTSTEER_FAMILY_IPV4 : PORTSTEER_FAMILY_IPV6,
+				     protos[i % 5], p, -1, "s");
 	}
 	memset(nl.rbuf, 0, PS_RECV_SIZE);	/* touched here, charged here */
 	printf("# %d requests ready, joining %s\n", NREQ, argv[1]);
@@ -62,13 +62,13 @@ int main(int argc, char **argv)
 	close(fd);
 
 	for (i = 0; i < NREQ; i++) {
-		err = ps_talk(&nl, req[i], NULL, NULL, &ack);
+		err = nlt_talk(&nl, req[i], NULL, NULL, &ack);
 		printf("# request %d (%s, proto %u, 256 rules): %s%s%s\n", i + 1,
 		       i < 5 ? "ip" : "ip6", protos[i % 5], err ? strerror(-err) : "added",
 		       ack.msg[0] ? ": " : "", ack.msg);
 		if (err)
 			break;
 	}
-	ps_nl_close(&nl);
+	nlt_nl_close(&nl);
 	return err == -ENOMEM ? 0 : 1;
 }

@@ -107,21 +107,21 @@ static int one_cycle(int hold)
 	struct sockaddr_in to = { .sin_family = AF_INET };
 	struct matched m = { 0 };
 	struct nlmsghdr *nlh;
-	struct ps_ack ack;
-	struct ps_nl nl;
+	struct nlt_ack ack;
+	struct nlt_nl nl;
 	int fd, i;
 
 	if (unshare(CLONE_NEWNET) || lo_up())
 		return 10;
-	if (ps_nl_open(&nl))
+	if (nlt_nl_open(&nl))
 		return 11;
-	nlh = ps_msg(&nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "s", QUEUE, -1, -1, -1);
-	if (ps_talk(&nl, nlh, NULL, NULL, &ack))
+	nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "s", QUEUE, -1, -1, -1);
+	if (nlt_talk(&nl, nlh, NULL, NULL, &ack))
 		return 12;
-	nlh = ps_msg(&nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
-	ps_put_rule(nlh, -1, IPPROTO_UDP, PORT, PORT + 1, "s");
-	if (ps_talk(&nl, nlh, NULL, NULL, &ack))
+	nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
+	nlt_put_rule(nlh, -1, IPPROTO_UDP, PORT, PORT + 1, "s");
+	if (nlt_talk(&nl, nlh, NULL, NULL, &ack))
 		return 13;
 	if (hold && hold_queue())
 		return 14;
@@ -137,8 +137,8 @@ static int one_cycle(int hold)
 	/* Loopback hands packets to the softirq: they may take a moment. */
 	for (i = 0; i < 200; i++) {
 		m.seen = false;
-		if (ps_talk(&nl, ps_msg(&nl, buf, PORTSTEER_CMD_STATS_GET, 0), stats_cb, &m,
-			    &ack) || !m.seen)
+		if (nlt_talk(&nl, nlt_msg(&nl, buf, PORTSTEER_CMD_STATS_GET, 0), stats_cb, &m,
+			     &ack) || !m.seen)
 			return 17;
 		if (m.n >= SENT)
 			break;

@@ -25,23 +25,23 @@ static int configure(void)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
-	struct ps_ack ack;
-	struct ps_nl nl;
+	struct nlt_ack ack;
+	struct nlt_nl nl;
 	int err;
 
-	if (ps_nl_open(&nl))
+	if (nlt_nl_open(&nl))
 		return -1;
-	nlh = ps_msg(&nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "s", 7, -1, -1, 1);
-	err = ps_talk(&nl, nlh, NULL, NULL, &ack);
+	nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "s", 7, -1, -1, 1);
+	err = nlt_talk(&nl, nlh, NULL, NULL, &ack);
 	if (!err) {
-		nlh = ps_msg(&nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
-		ps_put_rule(nlh, -1, IPPROTO_UDP, 5000, -1, "s");
-		err = ps_talk(&nl, nlh, NULL, NULL, &ack);
+		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
+		nlt_put_rule(nlh, -1, IPPROTO_UDP, 5000, -1, "s");
+		err = nlt_talk(&nl, nlh, NULL, NULL, &ack);
 	}
 	if (err)
 		fprintf(stderr, "netns_hold: %s: %s\n", strerror(-err), ack.msg);
-	ps_nl_close(&nl);
+	nlt_nl_close(&nl);
 	return err;
 }
 

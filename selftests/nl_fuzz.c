@@ -541,7 +541,7 @@ static void enc_body(struct enc *e, const struct fmsg *m)
 	}
 }
 
-static struct nlmsghdr *enc_start(struct ps_nl *nl, void *buf, const struct fmsg *m)
+static struct nlmsghdr *enc_start(struct nlt_nl *nl, void *buf, const struct fmsg *m)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *g;
@@ -561,7 +561,7 @@ static struct nlmsghdr *enc_start(struct ps_nl *nl, void *buf, const struct fmsg
  * hold that kind; when there is none, the message goes out clean and
  * m->garbage is cleared.
  */
-static struct nlmsghdr *encode(struct ps_nl *nl, void *buf, struct fmsg *m)
+static struct nlmsghdr *encode(struct nlt_nl *nl, void *buf, struct fmsg *m)
 {
 	struct enc e = { .garbage = m->garbage, .rv = m->rv, .at = UINT_MAX };
 
@@ -1028,15 +1028,15 @@ static char *model_snapshot(void)
 }
 
 /* Load the model from the kernel's dumps (after a mutated message). */
-static void model_load(struct ps_nl *nl)
+static void model_load(struct nlt_nl *nl)
 {
-	struct ps_dump_services ds = { 0 };
-	struct ps_dump_rules dr = { 0 };
-	struct ps_settings st;
+	struct nlt_dump_services ds = { 0 };
+	struct nlt_dump_rules dr = { 0 };
+	struct nlt_settings st;
 	unsigned int i;
 
-	if (ps_get_services(nl, &ds, NULL) || ps_get_rules(nl, &dr, NULL) ||
-	    ps_get_settings(nl, &st, NULL))
+	if (nlt_get_services(nl, &ds, NULL) || nlt_get_rules(nl, &dr, NULL) ||
+	    nlt_get_settings(nl, &st, NULL))
 		die("cannot dump the configuration");
 	if (ds.n > MAX_SVC || dr.n > MAX_RULES)
 		die("the configuration grew beyond the model (%zu services, %zu rules)",
@@ -1074,9 +1074,9 @@ static void model_load(struct ps_nl *nl)
 	free(dr.rules);
 }
 
-static void check_model(struct ps_nl *nl, unsigned long i)
+static void check_model(struct nlt_nl *nl, unsigned long i)
 {
-	char *want = model_snapshot(), *got = ps_snapshot(nl);
+	char *want = model_snapshot(), *got = nlt_snapshot(nl);
 
 	n_checks++;
 	if (!want || !got)
@@ -1114,7 +1114,7 @@ static int sync_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static void exchange(struct ps_nl *nl, const struct nlmsghdr *nlh, size_t len,
+static void exchange(struct nlt_nl *nl, const struct nlmsghdr *nlh, size_t len,
 		     bool admin, struct outcome *o)
 {
 	char buf[256];
@@ -1210,7 +1210,7 @@ int main(int argc, char **argv)
 	unsigned long count = 100000, i;
 	uint64_t seed = 0;
 	bool admin = true, have_seed = false;
-	struct ps_nl nl;
+	struct nlt_nl nl;
 	struct nlmsghdr *nlh;
 	struct outcome o;
 	struct fmsg m;
@@ -1249,12 +1249,12 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	buf = malloc(PS_MSG_SIZE);
-	if (!buf || ps_nl_open(&nl))
+	if (!buf || nlt_nl_open(&nl))
 		die("cannot open the portsteer family");
 	if (admin) {
 		model_load(&nl);
 		M.txn = false;
-		ps_simple(&nl, PORTSTEER_CMD_REPLACE_ABORT, NULL);
+		nlt_simple(&nl, PORTSTEER_CMD_REPLACE_ABORT, NULL);
 	} else {
 		int grp = nl.mcgrp;
 
@@ -1312,7 +1312,7 @@ int main(int argc, char **argv)
 		}
 		if (mutated) {
 			/* The transaction may be gone; close ours in any case. */
-			ps_simple(&nl, PORTSTEER_CMD_REPLACE_ABORT, NULL);
+			nlt_simple(&nl, PORTSTEER_CMD_REPLACE_ABORT, NULL);
 			M.txn = false;
 			if (!o.have_gen || o.gen != gen0) {
 				n_resync++;
@@ -1342,8 +1342,8 @@ int main(int argc, char **argv)
 			check_model(&nl, i);
 		/* Now and then a new socket: an open transaction dies with the old. */
 		if (chance(1)) {
-			ps_nl_close(&nl);
-			if (ps_nl_open(&nl))
+			nlt_nl_close(&nl);
+			if (nlt_nl_open(&nl))
 				die("cannot reopen the family");
 			M.txn = false;
 		}
@@ -1364,7 +1364,7 @@ int main(int argc, char **argv)
 		printf("# final: %u services, %u rules, generation %u\n",
 		       M.cfg.nsvc, M.cfg.nrule, M.gen);
 	printf("ok 1 nl_fuzz\n");
-	ps_nl_close(&nl);
+	nlt_nl_close(&nl);
 	free(buf);
 	return 0;
 }

@@ -47,17 +47,17 @@ static int run(const char *cmd)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static bool ps_loaded(void)
+static bool nlt_loaded(void)
 {
 	return access("/sys/module/portsteer", F_OK) == 0;
 }
 
 /* Load PS_KO with the given parameters, if it is not loaded. */
-static int ps_load(const char *params)
+static int nlt_load(const char *params)
 {
 	char cmd[512];
 
-	if (ps_loaded())
+	if (nlt_loaded())
 		return 0;
 	if (!getenv("PS_KO"))
 		return -1;
@@ -67,11 +67,11 @@ static int ps_load(const char *params)
 	return run(cmd);
 }
 
-static int ps_reload(const char *params)
+static int nlt_reload(const char *params)
 {
-	if (ps_loaded() && run("rmmod portsteer"))
+	if (nlt_loaded() && run("rmmod portsteer"))
 		return -1;
-	return ps_load(params);
+	return nlt_load(params);
 }
 
 static unsigned long read_taint(void)
@@ -132,52 +132,52 @@ static const char *kmsg(const char *fmt, ...)
 	return b;
 }
 
-static int svc_new(struct ps_nl *nl, const char *name, long queue, long count,
-		   int balance, int bypass, struct ps_ack *ack)
+static int svc_new(struct nlt_nl *nl, const char *name, long queue, long count,
+		   int balance, int bypass, struct nlt_ack *ack)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = ps_msg(nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
+	struct nlmsghdr *nlh = nlt_msg(nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
 
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, name, queue, count, balance, bypass);
-	return ps_talk(nl, nlh, NULL, NULL, ack);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, name, queue, count, balance, bypass);
+	return nlt_talk(nl, nlh, NULL, NULL, ack);
 }
 
-static int svc_set(struct ps_nl *nl, const char *name, long queue, long count,
-		   int balance, int bypass, struct ps_ack *ack)
+static int svc_set(struct nlt_nl *nl, const char *name, long queue, long count,
+		   int balance, int bypass, struct nlt_ack *ack)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = ps_msg(nl, buf, PORTSTEER_CMD_SERVICE_SET, 0);
+	struct nlmsghdr *nlh = nlt_msg(nl, buf, PORTSTEER_CMD_SERVICE_SET, 0);
 
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, name, queue, count, balance, bypass);
-	return ps_talk(nl, nlh, NULL, NULL, ack);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, name, queue, count, balance, bypass);
+	return nlt_talk(nl, nlh, NULL, NULL, ack);
 }
 
-static int svc_del(struct ps_nl *nl, const char *name, long flags, struct ps_ack *ack)
+static int svc_del(struct nlt_nl *nl, const char *name, long flags, struct nlt_ack *ack)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = ps_msg(nl, buf, PORTSTEER_CMD_SERVICE_DEL, 0);
+	struct nlmsghdr *nlh = nlt_msg(nl, buf, PORTSTEER_CMD_SERVICE_DEL, 0);
 
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, name, -1, -1, -1, -1);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, name, -1, -1, -1, -1);
 	if (flags >= 0)
 		mnl_attr_put_u32(nlh, PORTSTEER_A_FLAGS, flags);
-	return ps_talk(nl, nlh, NULL, NULL, ack);
+	return nlt_talk(nl, nlh, NULL, NULL, ack);
 }
 
-static int rule_cmd(struct ps_nl *nl, uint8_t cmd, int family, int proto, long pmin,
-		    long pmax, const char *service, struct ps_ack *ack)
+static int rule_cmd(struct nlt_nl *nl, uint8_t cmd, int family, int proto, long pmin,
+		    long pmax, const char *service, struct nlt_ack *ack)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = ps_msg(nl, buf, cmd, 0);
+	struct nlmsghdr *nlh = nlt_msg(nl, buf, cmd, 0);
 
-	ps_put_rule(nlh, family, proto, pmin, pmax, service);
-	return ps_talk(nl, nlh, NULL, NULL, ack);
+	nlt_put_rule(nlh, family, proto, pmin, pmax, service);
+	return nlt_talk(nl, nlh, NULL, NULL, ack);
 }
 
-static int settings_set(struct ps_nl *nl, int hook, long long prio, int defrag,
-			int icmp, long long seed, struct ps_ack *ack)
+static int settings_set(struct nlt_nl *nl, int hook, long long prio, int defrag,
+			int icmp, long long seed, struct nlt_ack *ack)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = ps_msg(nl, buf, PORTSTEER_CMD_SETTINGS_SET, 0);
+	struct nlmsghdr *nlh = nlt_msg(nl, buf, PORTSTEER_CMD_SETTINGS_SET, 0);
 	struct nlattr *nest = mnl_attr_nest_start(nlh, PORTSTEER_A_SETTINGS);
 
 	if (hook >= 0)
@@ -191,7 +191,7 @@ static int settings_set(struct ps_nl *nl, int hook, long long prio, int defrag,
 	if (seed >= 0)
 		mnl_attr_put_u32(nlh, PORTSTEER_SETTINGS_A_SEED, seed);
 	mnl_attr_nest_end(nlh, nest);
-	return ps_talk(nl, nlh, NULL, NULL, ack);
+	return nlt_talk(nl, nlh, NULL, NULL, ack);
 }
 
 #define NO_PRIO LLONG_MIN
@@ -199,32 +199,32 @@ static int settings_set(struct ps_nl *nl, int hook, long long prio, int defrag,
 #define OFFS(nlh, attr) ((int)((char *)(attr) - (char *)(nlh)))
 
 FIXTURE(ps) {
-	struct ps_nl nl;
-	struct ps_ack ack;
+	struct nlt_nl nl;
+	struct nlt_ack ack;
 };
 
 FIXTURE_SETUP(ps)
 {
-	ASSERT_EQ(0, ps_load("")) TH_LOG("cannot load PS_KO '%s'", getenv("PS_KO") ?: "");
+	ASSERT_EQ(0, nlt_load("")) TH_LOG("cannot load PS_KO '%s'", getenv("PS_KO") ?: "");
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
-	ASSERT_EQ(0, ps_nl_open(&self->nl));
+	ASSERT_EQ(0, nlt_nl_open(&self->nl));
 }
 
 FIXTURE_TEARDOWN(ps)
 {
-	ps_nl_close(&self->nl);
+	nlt_nl_close(&self->nl);
 }
 
 /* --- Every command with good input ------------------------------------------- */
 
 TEST_F(ps, service_commands)
 {
-	struct ps_dump_services d = { 0 };
-	struct ps_service s;
+	struct nlt_dump_services d = { 0 };
+	struct nlt_service s;
 	uint32_t gen;
 
 	ASSERT_EQ(0, svc_new(&self->nl, "web", 10, -1, -1, -1, &self->ack));
-	ASSERT_EQ(0, ps_get_service(&self->nl, "web", &s, &self->ack));
+	ASSERT_EQ(0, nlt_get_service(&self->nl, "web", &s, &self->ack));
 	EXPECT_STREQ("web", s.name);
 	EXPECT_EQ(10, s.queue);
 	EXPECT_EQ(1, s.count);		/* defaults */
@@ -237,7 +237,7 @@ TEST_F(ps, service_commands)
 	ASSERT_EQ(0, svc_set(&self->nl, "web", 20, 4, PORTSTEER_BALANCE_CPU, 1, &self->ack));
 	/* a new queue without a count keeps the count */
 	ASSERT_EQ(0, svc_set(&self->nl, "web", 30, -1, -1, -1, &self->ack));
-	ASSERT_EQ(0, ps_get_service(&self->nl, "web", &s, &self->ack));
+	ASSERT_EQ(0, nlt_get_service(&self->nl, "web", &s, &self->ack));
 	EXPECT_EQ(30, s.queue);
 	EXPECT_EQ(4, s.count);
 	EXPECT_EQ(PORTSTEER_BALANCE_CPU, s.balance);
@@ -246,7 +246,7 @@ TEST_F(ps, service_commands)
 	ASSERT_EQ(0, svc_new(&self->nl, "top", 65535, 1, -1, -1, &self->ack));
 	ASSERT_EQ(0, svc_new(&self->nl, "all", 0, 65536, -1, -1, &self->ack));
 
-	ASSERT_EQ(0, ps_get_services(&self->nl, &d, &self->ack));
+	ASSERT_EQ(0, nlt_get_services(&self->nl, &d, &self->ack));
 	ASSERT_EQ(4, d.n);
 	/* in name order */
 	EXPECT_STREQ("a.b-c_9", d.svcs[0].name);
@@ -260,7 +260,7 @@ TEST_F(ps, service_commands)
 	gen = d.gen;
 
 	ASSERT_EQ(0, svc_del(&self->nl, "web", -1, &self->ack));
-	ASSERT_EQ(0, ps_get_services(&self->nl, &d, &self->ack));
+	ASSERT_EQ(0, nlt_get_services(&self->nl, &d, &self->ack));
 	EXPECT_EQ(3, d.n);
 	EXPECT_LT(gen, d.gen);
 	free(d.svcs);
@@ -269,24 +269,24 @@ TEST_F(ps, service_commands)
 TEST_F(ps, rule_commands)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct ps_dump_rules d = { 0 };
+	struct nlt_dump_rules d = { 0 };
 	struct nlmsghdr *nlh;
-	struct ps_service s;
+	struct nlt_service s;
 
 	ASSERT_EQ(0, svc_new(&self->nl, "web", 1, -1, -1, -1, &self->ack));
 	ASSERT_EQ(0, svc_new(&self->nl, "dns", 2, -1, -1, -1, &self->ack));
 	/* several rules in one request; defaults: family inet, port-max = port-min */
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
-	ps_put_rule(nlh, -1, IPPROTO_UDP, 53, -1, "dns");
-	ps_put_rule(nlh, PORTSTEER_FAMILY_IPV6, IPPROTO_TCP, 443, -1, "web");
-	ps_put_rule(nlh, PORTSTEER_FAMILY_IPV4, IPPROTO_TCP, 443, -1, "dns");
-	ps_put_rule(nlh, PORTSTEER_FAMILY_INET, IPPROTO_TCP, 80, 89, "web");
-	ps_put_rule(nlh, -1, IPPROTO_SCTP, 1, 65535, "web");
-	ps_put_rule(nlh, -1, IPPROTO_UDPLITE, 65535, 65535, "dns");
-	ps_put_rule(nlh, -1, IPPROTO_DCCP, 5000, 6000, "dns");
-	ASSERT_EQ(0, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack)) TH_LOG("%s", self->ack.msg);
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
+	nlt_put_rule(nlh, -1, IPPROTO_UDP, 53, -1, "dns");
+	nlt_put_rule(nlh, PORTSTEER_FAMILY_IPV6, IPPROTO_TCP, 443, -1, "web");
+	nlt_put_rule(nlh, PORTSTEER_FAMILY_IPV4, IPPROTO_TCP, 443, -1, "dns");
+	nlt_put_rule(nlh, PORTSTEER_FAMILY_INET, IPPROTO_TCP, 80, 89, "web");
+	nlt_put_rule(nlh, -1, IPPROTO_SCTP, 1, 65535, "web");
+	nlt_put_rule(nlh, -1, IPPROTO_UDPLITE, 65535, 65535, "dns");
+	nlt_put_rule(nlh, -1, IPPROTO_DCCP, 5000, 6000, "dns");
+	ASSERT_EQ(0, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack)) TH_LOG("%s", self->ack.msg);
 
-	ASSERT_EQ(0, ps_get_rules(&self->nl, &d, &self->ack));
+	ASSERT_EQ(0, nlt_get_rules(&self->nl, &d, &self->ack));
 	ASSERT_EQ(7, d.n);
 	/* ordered by protocol, then first port, then family */
 	EXPECT_EQ(IPPROTO_TCP, d.rules[0].proto);
@@ -306,26 +306,26 @@ TEST_F(ps, rule_commands)
 	EXPECT_EQ(IPPROTO_SCTP, d.rules[5].proto);
 	EXPECT_EQ(IPPROTO_UDPLITE, d.rules[6].proto);
 
-	ASSERT_EQ(0, ps_get_service(&self->nl, "web", &s, &self->ack));
+	ASSERT_EQ(0, nlt_get_service(&self->nl, "web", &s, &self->ack));
 	EXPECT_EQ(3, s.rules);
 
 	/* delete two at once, one naming its service */
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_RULE_DEL, 0);
-	ps_put_rule(nlh, PORTSTEER_FAMILY_INET, IPPROTO_TCP, 80, 89, "web");
-	ps_put_rule(nlh, PORTSTEER_FAMILY_IPV6, IPPROTO_TCP, 443, 443, NULL);
-	ASSERT_EQ(0, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack)) TH_LOG("%s", self->ack.msg);
-	ASSERT_EQ(0, ps_get_rules(&self->nl, &d, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_RULE_DEL, 0);
+	nlt_put_rule(nlh, PORTSTEER_FAMILY_INET, IPPROTO_TCP, 80, 89, "web");
+	nlt_put_rule(nlh, PORTSTEER_FAMILY_IPV6, IPPROTO_TCP, 443, 443, NULL);
+	ASSERT_EQ(0, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack)) TH_LOG("%s", self->ack.msg);
+	ASSERT_EQ(0, nlt_get_rules(&self->nl, &d, &self->ack));
 	EXPECT_EQ(5, d.n);
-	ASSERT_EQ(0, ps_get_service(&self->nl, "web", &s, &self->ack));
+	ASSERT_EQ(0, nlt_get_service(&self->nl, "web", &s, &self->ack));
 	EXPECT_EQ(1, s.rules);
 	free(d.rules);
 }
 
 TEST_F(ps, settings_commands)
 {
-	struct ps_settings st;
+	struct nlt_settings st;
 
-	ASSERT_EQ(0, ps_get_settings(&self->nl, &st, &self->ack));
+	ASSERT_EQ(0, nlt_get_settings(&self->nl, &st, &self->ack));
 	for (int i = PORTSTEER_SETTINGS_A_HOOK; i <= PORTSTEER_SETTINGS_A_MAX; i++) {
 		EXPECT_TRUE(st.has[i]) TH_LOG("settings attribute %d missing", i);
 	}
@@ -338,7 +338,7 @@ TEST_F(ps, settings_commands)
 
 	ASSERT_EQ(0, settings_set(&self->nl, PORTSTEER_HOOK_INPUT, -100, 1, 0, 12345,
 				  &self->ack)) TH_LOG("%s", self->ack.msg);
-	ASSERT_EQ(0, ps_get_settings(&self->nl, &st, &self->ack));
+	ASSERT_EQ(0, nlt_get_settings(&self->nl, &st, &self->ack));
 	EXPECT_EQ(PORTSTEER_HOOK_INPUT, st.hook);
 	EXPECT_EQ(-100, st.priority);
 	EXPECT_EQ(1, st.defrag);
@@ -347,7 +347,7 @@ TEST_F(ps, settings_commands)
 	/* only what is given changes */
 	ASSERT_EQ(0, settings_set(&self->nl, -1, NO_PRIO, 0, -1, -1, &self->ack));
 	ASSERT_EQ(0, settings_set(&self->nl, -1, -400, -1, -1, -1, &self->ack));
-	ASSERT_EQ(0, ps_get_settings(&self->nl, &st, &self->ack));
+	ASSERT_EQ(0, nlt_get_settings(&self->nl, &st, &self->ack));
 	EXPECT_EQ(PORTSTEER_HOOK_INPUT, st.hook);
 	EXPECT_EQ(-400, st.priority);
 	EXPECT_EQ(0, st.defrag);
@@ -357,7 +357,7 @@ TEST_F(ps, settings_commands)
 	ASSERT_EQ(0, svc_new(&self->nl, "s", 0, -1, -1, -1, &self->ack));
 	ASSERT_EQ(0, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_TCP, 22, -1, "s",
 			      &self->ack));
-	ASSERT_EQ(0, ps_get_settings(&self->nl, &st, &self->ack));
+	ASSERT_EQ(0, nlt_get_settings(&self->nl, &st, &self->ack));
 	EXPECT_EQ(1, st.hook_active);
 	EXPECT_EQ(1, st.services);
 	EXPECT_EQ(1, st.rules);
@@ -392,34 +392,34 @@ TEST_F(ps, stats_flush_commands)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct stats_seen st = { 0 };
-	struct ps_settings set;
+	struct nlt_settings set;
 
-	ASSERT_EQ(0, ps_talk(&self->nl, ps_msg(&self->nl, buf, PORTSTEER_CMD_STATS_GET, 0),
-			     stats_cb, &st, &self->ack));
+	ASSERT_EQ(0, nlt_talk(&self->nl, nlt_msg(&self->nl, buf, PORTSTEER_CMD_STATS_GET, 0),
+			      stats_cb, &st, &self->ack));
 	for (int i = PORTSTEER_STATS_A_SEEN; i <= PORTSTEER_STATS_A_DROPPED; i++) {
 		EXPECT_TRUE(st.has[i]) TH_LOG("stats attribute %d missing", i);
 		EXPECT_EQ(0, st.val[i]);
 	}
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_STATS_RESET, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_STATS_RESET, &self->ack));
 
 	ASSERT_EQ(0, settings_set(&self->nl, -1, -1, -1, -1, 77, &self->ack));
 	ASSERT_EQ(0, svc_new(&self->nl, "s", 0, -1, -1, -1, &self->ack));
 	ASSERT_EQ(0, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_UDP, 1, 1000, "s",
 			      &self->ack));
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_FLUSH, &self->ack));
-	ASSERT_EQ(0, ps_get_settings(&self->nl, &set, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_FLUSH, &self->ack));
+	ASSERT_EQ(0, nlt_get_settings(&self->nl, &set, &self->ack));
 	EXPECT_EQ(0, set.services);
 	EXPECT_EQ(0, set.rules);
 	EXPECT_EQ(0, set.hook_active);
 	EXPECT_EQ(77, set.seed);	/* settings stay */
 	EXPECT_EQ(-1, set.priority);
 	/* a flush of nothing is fine too */
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_FLUSH, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_FLUSH, &self->ack));
 }
 
 TEST_F(ps, service_del_with_rules)
 {
-	struct ps_dump_rules d = { 0 };
+	struct nlt_dump_rules d = { 0 };
 
 	ASSERT_EQ(0, svc_new(&self->nl, "web", 1, -1, -1, -1, &self->ack));
 	ASSERT_EQ(0, svc_new(&self->nl, "dns", 2, -1, -1, -1, &self->ack));
@@ -433,81 +433,81 @@ TEST_F(ps, service_del_with_rules)
 	EXPECT_STREQ(kmsg("service '%s' is used by %u rules", "web", 2), self->ack.msg);
 	EXPECT_EQ(-EBUSY, svc_del(&self->nl, "web", 0, &self->ack));
 	ASSERT_EQ(0, svc_del(&self->nl, "web", PORTSTEER_F_WITH_RULES, &self->ack));
-	ASSERT_EQ(0, ps_get_rules(&self->nl, &d, &self->ack));
+	ASSERT_EQ(0, nlt_get_rules(&self->nl, &d, &self->ack));
 	ASSERT_EQ(1, d.n);
 	EXPECT_STREQ("dns", d.rules[0].service);
 	/* the last service's rules: nothing left */
 	ASSERT_EQ(0, svc_del(&self->nl, "dns", PORTSTEER_F_WITH_RULES, &self->ack));
-	ASSERT_EQ(0, ps_get_rules(&self->nl, &d, &self->ack));
+	ASSERT_EQ(0, nlt_get_rules(&self->nl, &d, &self->ack));
 	EXPECT_EQ(0, d.n);
 	free(d.rules);
 }
 
 TEST_F(ps, replace_commands)
 {
-	const struct ps_rule rules[] = {
+	const struct nlt_rule rules[] = {
 		{ PORTSTEER_FAMILY_INET, IPPROTO_TCP, 80, 80, "b" },
 		{ PORTSTEER_FAMILY_IPV4, IPPROTO_UDP, 53, 53, "a" },
 	};
 	const char *const svcs[] = { "a", "b" };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct ps_dump_services ds = { 0 };
-	struct ps_dump_rules dr = { 0 };
-	struct ps_settings st;
+	struct nlt_dump_services ds = { 0 };
+	struct nlt_dump_rules dr = { 0 };
+	struct nlt_settings st;
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
 
 	ASSERT_EQ(0, svc_new(&self->nl, "old", 9, -1, -1, -1, &self->ack));
 	ASSERT_EQ(0, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_TCP, 22, -1, "old",
 			      &self->ack));
-	ASSERT_EQ(0, ps_replace(&self->nl, svcs, 2, rules, 2, &self->ack))
+	ASSERT_EQ(0, nlt_replace(&self->nl, svcs, 2, rules, 2, &self->ack))
 		TH_LOG("%s", self->ack.msg);
-	ASSERT_EQ(0, ps_get_services(&self->nl, &ds, &self->ack));
+	ASSERT_EQ(0, nlt_get_services(&self->nl, &ds, &self->ack));
 	ASSERT_EQ(2, ds.n);
 	EXPECT_STREQ("a", ds.svcs[0].name);
 	EXPECT_EQ(1, ds.svcs[0].rules);
-	ASSERT_EQ(0, ps_get_rules(&self->nl, &dr, &self->ack));
+	ASSERT_EQ(0, nlt_get_rules(&self->nl, &dr, &self->ack));
 	ASSERT_EQ(2, dr.n);
 	EXPECT_EQ(IPPROTO_TCP, dr.rules[0].proto);
 	EXPECT_STREQ("b", dr.rules[0].service);
 
 	/* settings in a transaction; services and rules over several messages */
-	ASSERT_EQ(0, ps_get_settings(&self->nl, &st, &self->ack));
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_BEGIN, 0);
+	ASSERT_EQ(0, nlt_get_settings(&self->nl, &st, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_BEGIN, 0);
 	mnl_attr_put_u32(nlh, PORTSTEER_A_GENERATION, st.generation);
-	ASSERT_EQ(0, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack)) TH_LOG("%s", self->ack.msg);
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "c", 3, 2, 1, 1);
+	ASSERT_EQ(0, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack)) TH_LOG("%s", self->ack.msg);
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "c", 3, 2, 1, 1);
 	nest = mnl_attr_nest_start(nlh, PORTSTEER_A_SETTINGS);
 	mnl_attr_put_u32(nlh, PORTSTEER_SETTINGS_A_SEED, 4242);
 	mnl_attr_nest_end(nlh, nest);
-	ASSERT_EQ(0, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack)) TH_LOG("%s", self->ack.msg);
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
-	ps_put_rule(nlh, -1, IPPROTO_SCTP, 100, 200, "c");
-	ASSERT_EQ(0, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack)) TH_LOG("%s", self->ack.msg);
+	ASSERT_EQ(0, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack)) TH_LOG("%s", self->ack.msg);
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+	nlt_put_rule(nlh, -1, IPPROTO_SCTP, 100, 200, "c");
+	ASSERT_EQ(0, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack)) TH_LOG("%s", self->ack.msg);
 	/* an empty ADD is fine */
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_ADD, &self->ack));
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
-	ASSERT_EQ(0, ps_get_services(&self->nl, &ds, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_ADD, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	ASSERT_EQ(0, nlt_get_services(&self->nl, &ds, &self->ack));
 	ASSERT_EQ(1, ds.n);
 	EXPECT_STREQ("c", ds.svcs[0].name);
 	EXPECT_EQ(2, ds.svcs[0].count);
-	ASSERT_EQ(0, ps_get_settings(&self->nl, &st, &self->ack));
+	ASSERT_EQ(0, nlt_get_settings(&self->nl, &st, &self->ack));
 	EXPECT_EQ(4242, st.seed);
 	EXPECT_EQ(1, st.rules);
 
 	/* abort drops it: commit has nothing left */
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_ABORT, &self->ack));
-	EXPECT_EQ(-ENOENT, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_ABORT, &self->ack));
+	EXPECT_EQ(-ENOENT, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
 	EXPECT_STREQ("no replace transaction is open on this socket", self->ack.msg);
-	EXPECT_EQ(-ENOENT, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_ABORT, &self->ack));
+	EXPECT_EQ(-ENOENT, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_ABORT, &self->ack));
 	EXPECT_STREQ("no replace transaction is open on this socket", self->ack.msg);
-	EXPECT_EQ(-ENOENT, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_ADD, &self->ack));
+	EXPECT_EQ(-ENOENT, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_ADD, &self->ack));
 	EXPECT_STREQ("no replace transaction is open on this socket", self->ack.msg);
 	/* an empty transaction empties the configuration */
-	ASSERT_EQ(0, ps_replace(&self->nl, NULL, 0, NULL, 0, &self->ack));
-	ASSERT_EQ(0, ps_get_settings(&self->nl, &st, &self->ack));
+	ASSERT_EQ(0, nlt_replace(&self->nl, NULL, 0, NULL, 0, &self->ack));
+	ASSERT_EQ(0, nlt_get_settings(&self->nl, &st, &self->ack));
 	EXPECT_EQ(0, st.services);
 	EXPECT_EQ(4242, st.seed);
 	free(ds.svcs);
@@ -517,54 +517,54 @@ TEST_F(ps, replace_commands)
 TEST_F(ps, replace_ownership)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct ps_service svc;
-	struct ps_settings st;
+	struct nlt_service svc;
+	struct nlt_settings st;
 	struct nlmsghdr *nlh;
-	struct ps_nl other;
+	struct nlt_nl other;
 
-	ASSERT_EQ(0, ps_nl_open(&other));
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	ASSERT_EQ(0, nlt_nl_open(&other));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
 	/* a newer transaction takes over: an idle one blocks no one */
-	ASSERT_EQ(0, ps_simple(&other, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&other, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
 	/* and the older one's socket is told, once */
-	EXPECT_EQ(-ESTALE, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	EXPECT_EQ(-ESTALE, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
 	EXPECT_STREQ("the replace transaction of this socket was taken over by a newer one",
 		     self->ack.msg);
-	EXPECT_EQ(-ENOENT, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_ADD, &self->ack));
+	EXPECT_EQ(-ENOENT, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_ADD, &self->ack));
 	EXPECT_STREQ("no replace transaction is open on this socket", self->ack.msg);
 	/* only its socket adds to it or commits it */
-	EXPECT_EQ(-ENOENT, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_ABORT, &self->ack));
+	EXPECT_EQ(-ENOENT, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_ABORT, &self->ack));
 	/* closing the socket drops it */
-	ps_nl_close(&other);
-	ASSERT_EQ(0, ps_nl_open(&other));
-	EXPECT_EQ(-ENOENT, ps_simple(&other, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	nlt_nl_close(&other);
+	ASSERT_EQ(0, nlt_nl_open(&other));
+	EXPECT_EQ(-ENOENT, nlt_simple(&other, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
 
 	/* a stale generation */
-	ASSERT_EQ(0, ps_get_settings(&other, &st, &self->ack));
+	ASSERT_EQ(0, nlt_get_settings(&other, &st, &self->ack));
 	ASSERT_EQ(0, svc_new(&other, "x", 0, -1, -1, -1, &self->ack));
-	nlh = ps_msg(&other, buf, PORTSTEER_CMD_REPLACE_BEGIN, 0);
+	nlh = nlt_msg(&other, buf, PORTSTEER_CMD_REPLACE_BEGIN, 0);
 	mnl_attr_put_u32(nlh, PORTSTEER_A_GENERATION, st.generation);
-	EXPECT_EQ(-ESTALE, ps_talk(&other, nlh, NULL, NULL, &self->ack));
+	EXPECT_EQ(-ESTALE, nlt_talk(&other, nlh, NULL, NULL, &self->ack));
 	EXPECT_STREQ(kmsg("the configuration changed: generation is %u", st.generation + 1),
 		     self->ack.msg);
 	EXPECT_EQ((int)(NLMSG_HDRLEN + GENL_HDRLEN), self->ack.offs);
-	EXPECT_EQ(-ENOENT, ps_simple(&other, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	EXPECT_EQ(-ENOENT, nlt_simple(&other, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
 
 	/*
 	 * A change committed by another socket while a transaction is open
 	 * makes its commit fail: no update is lost without a word.
 	 */
-	ASSERT_EQ(0, ps_get_settings(&other, &st, &self->ack));
-	ASSERT_EQ(0, ps_simple(&other, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	ASSERT_EQ(0, nlt_get_settings(&other, &st, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&other, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
 	ASSERT_EQ(0, svc_new(&self->nl, "y", 1, -1, -1, -1, &self->ack));
-	EXPECT_EQ(-ESTALE, ps_simple(&other, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	EXPECT_EQ(-ESTALE, nlt_simple(&other, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
 	EXPECT_STREQ(kmsg("the configuration changed during the transaction (generation %u, now %u)",
 			  st.generation, st.generation + 1), self->ack.msg);
-	EXPECT_EQ(0, ps_get_service(&self->nl, "y", &svc, &self->ack));
-	EXPECT_EQ(0, ps_get_service(&self->nl, "x", &svc, &self->ack));
+	EXPECT_EQ(0, nlt_get_service(&self->nl, "y", &svc, &self->ack));
+	EXPECT_EQ(0, nlt_get_service(&self->nl, "x", &svc, &self->ack));
 	/* the failed transaction is gone */
-	EXPECT_EQ(-ENOENT, ps_simple(&other, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
-	ps_nl_close(&other);
+	EXPECT_EQ(-ENOENT, nlt_simple(&other, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	nlt_nl_close(&other);
 }
 
 /*
@@ -573,33 +573,33 @@ TEST_F(ps, replace_ownership)
  */
 TEST_F(ps, replace_keeps_settings_not_given)
 {
-	struct ps_settings st;
-	struct ps_nl other;
+	struct nlt_settings st;
+	struct nlt_nl other;
 
-	ASSERT_EQ(0, ps_nl_open(&other));
+	ASSERT_EQ(0, nlt_nl_open(&other));
 	ASSERT_EQ(0, settings_set(&self->nl, -1, -1, -1, -1, 1, &self->ack));
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
 	ASSERT_EQ(0, settings_set(&other, -1, -1, -1, -1, 2, &self->ack));
 	/* the change made meanwhile fails the commit, and stays */
-	EXPECT_EQ(-ESTALE, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
-	ASSERT_EQ(0, ps_get_settings(&self->nl, &st, &self->ack));
+	EXPECT_EQ(-ESTALE, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	ASSERT_EQ(0, nlt_get_settings(&self->nl, &st, &self->ack));
 	EXPECT_EQ(2, st.seed) TH_LOG("the commit reverted the seed set during the transaction");
 	/* and one begun after it keeps it */
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
-	ASSERT_EQ(0, ps_get_settings(&self->nl, &st, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	ASSERT_EQ(0, nlt_get_settings(&self->nl, &st, &self->ack));
 	EXPECT_EQ(2, st.seed);
-	ps_nl_close(&other);
+	nlt_nl_close(&other);
 }
 
 /* --- Refusals: the policies ------------------------------------------------- */
 
 /* One service nest with one attribute of the given type and payload. */
-static int svc_raw(struct ps_nl *nl, uint8_t cmd, bool with_name, uint16_t type,
-		   const void *data, size_t len, int *offs, struct ps_ack *ack)
+static int svc_raw(struct nlt_nl *nl, uint8_t cmd, bool with_name, uint16_t type,
+		   const void *data, size_t len, int *offs, struct nlt_ack *ack)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = ps_msg(nl, buf, cmd, 0);
+	struct nlmsghdr *nlh = nlt_msg(nl, buf, cmd, 0);
 	struct nlattr *nest = mnl_attr_nest_start(nlh, PORTSTEER_A_SERVICE);
 
 	if (with_name)
@@ -609,7 +609,7 @@ static int svc_raw(struct ps_nl *nl, uint8_t cmd, bool with_name, uint16_t type,
 	if (type != PORTSTEER_SERVICE_A_QUEUE)
 		mnl_attr_put_u16(nlh, PORTSTEER_SERVICE_A_QUEUE, 1);
 	mnl_attr_nest_end(nlh, nest);
-	return ps_talk(nl, nlh, NULL, NULL, ack);
+	return nlt_talk(nl, nlh, NULL, NULL, ack);
 }
 
 TEST_F(ps, out_of_range)
@@ -626,7 +626,7 @@ TEST_F(ps, out_of_range)
 		{ PORTSTEER_SERVICE_A_BYPASS, 2, 1 },
 		{ PORTSTEER_SERVICE_A_BYPASS, 255, 1 },
 	};
-	struct ps_dump_services d = { 0 };
+	struct nlt_dump_services d = { 0 };
 	int offs;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -649,7 +649,7 @@ TEST_F(ps, out_of_range)
 	EXPECT_EQ(-ERANGE, svc_set(&self->nl, "s", 65500, -1, -1, -1, &self->ack));
 	EXPECT_STREQ(kmsg("queue range %u-%u goes beyond queue 65535", 65500, 65599),
 		     self->ack.msg);
-	ASSERT_EQ(0, ps_get_services(&self->nl, &d, &self->ack));
+	ASSERT_EQ(0, nlt_get_services(&self->nl, &d, &self->ack));
 	ASSERT_EQ(1, d.n);
 	EXPECT_EQ(65000, d.svcs[0].queue);
 	free(d.svcs);
@@ -671,7 +671,7 @@ TEST_F(ps, rule_out_of_range)
 
 	ASSERT_EQ(0, svc_new(&self->nl, "s", 1, -1, -1, -1, &self->ack));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct nlmsghdr *nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
+		struct nlmsghdr *nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
 		struct nlattr *nest = mnl_attr_nest_start(nlh, PORTSTEER_A_RULE);
 		uint8_t v8 = bad[i].val;
 		int offs;
@@ -684,7 +684,7 @@ TEST_F(ps, rule_out_of_range)
 		mnl_attr_put(nlh, bad[i].type, bad[i].len,
 			     bad[i].len == 1 ? (void *)&v8 : (void *)&bad[i].val);
 		mnl_attr_nest_end(nlh, nest);
-		EXPECT_EQ(-ERANGE, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack))
+		EXPECT_EQ(-ERANGE, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack))
 			TH_LOG("rule attribute %u value %u", bad[i].type, bad[i].val);
 		EXPECT_STREQ("integer out of range", self->ack.msg);
 		EXPECT_EQ(offs, self->ack.offs);
@@ -693,11 +693,11 @@ TEST_F(ps, rule_out_of_range)
 	EXPECT_EQ(-ERANGE, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_DEL, -1, IPPROTO_TCP, 0, -1,
 				    NULL, &self->ack));
 	EXPECT_STREQ("integer out of range", self->ack.msg);
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
 	EXPECT_EQ(-ERANGE, rule_cmd(&self->nl, PORTSTEER_CMD_REPLACE_ADD, -1, IPPROTO_TCP, 0, -1,
 				    "s", &self->ack));
 	EXPECT_STREQ("integer out of range", self->ack.msg);
-	ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_ABORT, NULL);
+	nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_ABORT, NULL);
 
 	EXPECT_EQ(-EINVAL, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_TCP, 100, 99,
 				    "s", &self->ack));
@@ -727,14 +727,14 @@ TEST_F(ps, settings_out_of_range)
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct nlmsghdr *nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_SETTINGS_SET, 0);
+		struct nlmsghdr *nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_SETTINGS_SET, 0);
 		struct nlattr *nest = mnl_attr_nest_start(nlh, PORTSTEER_A_SETTINGS);
 		uint8_t v8 = bad[i].val;
 		int offs = nlh->nlmsg_len;
 
 		mnl_attr_put(nlh, bad[i].type, bad[i].len, &v8);
 		mnl_attr_nest_end(nlh, nest);
-		EXPECT_EQ(-ERANGE, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack))
+		EXPECT_EQ(-ERANGE, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack))
 			TH_LOG("settings attribute %u value %u", bad[i].type, bad[i].val);
 		EXPECT_STREQ("integer out of range", self->ack.msg);
 		EXPECT_EQ(offs, self->ack.offs);
@@ -830,26 +830,26 @@ TEST_F(ps, overlaps)
 			      "alt", &self->ack));
 
 	/* within one request */
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
-	ps_put_rule(nlh, -1, IPPROTO_TCP, 1000, 2000, "alt");
-	ps_put_rule(nlh, PORTSTEER_FAMILY_IPV4, IPPROTO_TCP, 1500, -1, "web");
-	EXPECT_EQ(-EEXIST, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
+	nlt_put_rule(nlh, -1, IPPROTO_TCP, 1000, 2000, "alt");
+	nlt_put_rule(nlh, PORTSTEER_FAMILY_IPV4, IPPROTO_TCP, 1500, -1, "web");
+	EXPECT_EQ(-EEXIST, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	EXPECT_STREQ(kmsg("overlaps %s of the same request", "inet tcp dport 1000-2000"),
 		     self->ack.msg);
 	/* within a transaction */
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "x", 1, -1, -1, -1);
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "y", 2, -1, -1, -1);
-	ps_put_rule(nlh, -1, IPPROTO_UDP, 10, 20, "x");
-	ps_put_rule(nlh, PORTSTEER_FAMILY_IPV6, IPPROTO_UDP, 20, 30, "y");
-	ASSERT_EQ(0, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
-	EXPECT_EQ(-EEXIST, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "x", 1, -1, -1, -1);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "y", 2, -1, -1, -1);
+	nlt_put_rule(nlh, -1, IPPROTO_UDP, 10, 20, "x");
+	nlt_put_rule(nlh, PORTSTEER_FAMILY_IPV6, IPPROTO_UDP, 20, 30, "y");
+	ASSERT_EQ(0, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	EXPECT_EQ(-EEXIST, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
 	EXPECT_STREQ(kmsg("rules overlap: %s and %s", "inet udp dport 10-20",
 			  "ip6 udp dport 20-30"),
 		     self->ack.msg);
 	/* and the transaction is gone */
-	EXPECT_EQ(-ENOENT, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	EXPECT_EQ(-ENOENT, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
 }
 
 TEST_F(ps, not_found)
@@ -858,8 +858,8 @@ TEST_F(ps, not_found)
 	EXPECT_STREQ(kmsg("no service '%s'", "nope"), self->ack.msg);
 	EXPECT_EQ(-ENOENT, svc_del(&self->nl, "nope", -1, &self->ack));
 	EXPECT_STREQ(kmsg("no service '%s'", "nope"), self->ack.msg);
-	EXPECT_EQ(-ENOENT, ps_get_service(&self->nl, "nope", &(struct ps_service){ 0 },
-					  &self->ack));
+	EXPECT_EQ(-ENOENT, nlt_get_service(&self->nl, "nope", &(struct nlt_service){ 0 },
+					   &self->ack));
 	EXPECT_STREQ(kmsg("no service '%s'", "nope"), self->ack.msg);
 	ASSERT_EQ(0, svc_new(&self->nl, "web", 1, -1, -1, -1, &self->ack));
 	ASSERT_EQ(0, svc_new(&self->nl, "alt", 1, -1, -1, -1, &self->ack));
@@ -885,23 +885,23 @@ TEST_F(ps, missing_attributes)
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
 
-	EXPECT_EQ(-EINVAL, ps_simple(&self->nl, PORTSTEER_CMD_SERVICE_NEW, &self->ack));
+	EXPECT_EQ(-EINVAL, nlt_simple(&self->nl, PORTSTEER_CMD_SERVICE_NEW, &self->ack));
 	EXPECT_STREQ("missing service", self->ack.msg);
 	EXPECT_EQ(PORTSTEER_A_SERVICE, self->ack.miss_type);
-	EXPECT_EQ(-EINVAL, ps_simple(&self->nl, PORTSTEER_CMD_SERVICE_SET, &self->ack));
+	EXPECT_EQ(-EINVAL, nlt_simple(&self->nl, PORTSTEER_CMD_SERVICE_SET, &self->ack));
 	EXPECT_STREQ("missing service", self->ack.msg);
 	EXPECT_EQ(PORTSTEER_A_SERVICE, self->ack.miss_type);
-	EXPECT_EQ(-EINVAL, ps_simple(&self->nl, PORTSTEER_CMD_SERVICE_DEL, &self->ack));
+	EXPECT_EQ(-EINVAL, nlt_simple(&self->nl, PORTSTEER_CMD_SERVICE_DEL, &self->ack));
 	EXPECT_STREQ("missing service", self->ack.msg);
-	EXPECT_EQ(-EINVAL, ps_simple(&self->nl, PORTSTEER_CMD_SERVICE_GET, &self->ack));
+	EXPECT_EQ(-EINVAL, nlt_simple(&self->nl, PORTSTEER_CMD_SERVICE_GET, &self->ack));
 	EXPECT_STREQ("missing service", self->ack.msg);
-	EXPECT_EQ(-EINVAL, ps_simple(&self->nl, PORTSTEER_CMD_SETTINGS_SET, &self->ack));
+	EXPECT_EQ(-EINVAL, nlt_simple(&self->nl, PORTSTEER_CMD_SETTINGS_SET, &self->ack));
 	EXPECT_STREQ("missing settings", self->ack.msg);
 	EXPECT_EQ(PORTSTEER_A_SETTINGS, self->ack.miss_type);
-	EXPECT_EQ(-EINVAL, ps_simple(&self->nl, PORTSTEER_CMD_RULE_NEW, &self->ack));
+	EXPECT_EQ(-EINVAL, nlt_simple(&self->nl, PORTSTEER_CMD_RULE_NEW, &self->ack));
 	EXPECT_STREQ("missing rule", self->ack.msg);
 	EXPECT_EQ(PORTSTEER_A_RULE, self->ack.miss_type);
-	EXPECT_EQ(-EINVAL, ps_simple(&self->nl, PORTSTEER_CMD_RULE_DEL, &self->ack));
+	EXPECT_EQ(-EINVAL, nlt_simple(&self->nl, PORTSTEER_CMD_RULE_DEL, &self->ack));
 	EXPECT_STREQ("missing rule", self->ack.msg);
 
 	/* inside the nests: the type and the nest come back */
@@ -934,17 +934,17 @@ TEST_F(ps, missing_attributes)
 				    &self->ack));
 	EXPECT_STREQ("missing rule protocol", self->ack.msg);
 	/* an empty nest */
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
 	nest = mnl_attr_nest_start(nlh, PORTSTEER_A_SERVICE);
 	mnl_attr_nest_end(nlh, nest);
-	EXPECT_EQ(-EINVAL, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	EXPECT_EQ(-EINVAL, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	EXPECT_STREQ("missing service name", self->ack.msg);
 	/* in a transaction, a rule needs its service */
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
 	EXPECT_EQ(-EINVAL, rule_cmd(&self->nl, PORTSTEER_CMD_REPLACE_ADD, -1, IPPROTO_TCP, 1, -1,
 				    NULL, &self->ack));
 	EXPECT_STREQ("missing rule service", self->ack.msg);
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
 	/* the service must have been added to the transaction before */
 	EXPECT_EQ(-ENOENT, rule_cmd(&self->nl, PORTSTEER_CMD_REPLACE_ADD, -1, IPPROTO_TCP, 1, -1,
 				    "s", &self->ack));
@@ -969,9 +969,9 @@ TEST_F(ps, unknown_attributes)
 	ASSERT_EQ(0, svc_new(&self->nl, "s", 1, -1, -1, -1, &self->ack));
 	for (size_t i = 0; i < sizeof(cmds); i++) {
 		/* beyond the attribute space */
-		nlh = ps_msg(&self->nl, buf, cmds[i], 0);
+		nlh = nlt_msg(&self->nl, buf, cmds[i], 0);
 		mnl_attr_put_u32(nlh, PORTSTEER_A_MAX + 1, 1);
-		EXPECT_EQ(-EINVAL, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack))
+		EXPECT_EQ(-EINVAL, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack))
 			TH_LOG("command %u", cmds[i]);
 		EXPECT_STREQ("Unknown attribute type", self->ack.msg);
 		EXPECT_EQ(NLMSG_HDRLEN + GENL_HDRLEN, self->ack.offs);
@@ -980,33 +980,33 @@ TEST_F(ps, unknown_attributes)
 		    cmds[i] == PORTSTEER_CMD_STATS_RESET || cmds[i] == PORTSTEER_CMD_FLUSH ||
 		    cmds[i] == PORTSTEER_CMD_REPLACE_COMMIT ||
 		    cmds[i] == PORTSTEER_CMD_REPLACE_ABORT) {
-			nlh = ps_msg(&self->nl, buf, cmds[i], 0);
+			nlh = nlt_msg(&self->nl, buf, cmds[i], 0);
 			mnl_attr_put_u32(nlh, PORTSTEER_A_GENERATION, 1);
-			EXPECT_EQ(-EINVAL, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack))
+			EXPECT_EQ(-EINVAL, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack))
 				TH_LOG("command %u took a generation", cmds[i]);
 			EXPECT_STREQ("Unsupported attribute", self->ack.msg);
 		}
 	}
 	for (size_t i = 0; i < sizeof(dumps); i++) {
-		nlh = ps_msg(&self->nl, buf, dumps[i], NLM_F_DUMP);
+		nlh = nlt_msg(&self->nl, buf, dumps[i], NLM_F_DUMP);
 		mnl_attr_put_u32(nlh, PORTSTEER_A_GENERATION, 1);
-		EXPECT_EQ(-EINVAL, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack))
+		EXPECT_EQ(-EINVAL, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack))
 			TH_LOG("dump %u took a generation", dumps[i]);
 		EXPECT_STREQ("Unsupported attribute", self->ack.msg);
 		EXPECT_EQ(NLMSG_HDRLEN + GENL_HDRLEN, self->ack.offs);
 	}
 	/* top-level attributes a command does not take */
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "t", 1, -1, -1, -1);
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "t", 1, -1, -1, -1);
 	offs = nlh->nlmsg_len;
 	mnl_attr_put_u32(nlh, PORTSTEER_A_FLAGS, 0);
-	EXPECT_EQ(-EINVAL, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	EXPECT_EQ(-EINVAL, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	EXPECT_STREQ("Unsupported attribute", self->ack.msg);
 	EXPECT_EQ(offs, self->ack.offs);
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
-	ps_put_rule(nlh, -1, IPPROTO_TCP, 1, -1, "s");
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "t", 1, -1, -1, -1);
-	EXPECT_EQ(-EINVAL, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
+	nlt_put_rule(nlh, -1, IPPROTO_TCP, 1, -1, "s");
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "t", 1, -1, -1, -1);
+	EXPECT_EQ(-EINVAL, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	EXPECT_STREQ("Unsupported attribute", self->ack.msg);
 
 	/* in nests: read-only attributes and unknown ones */
@@ -1021,21 +1021,21 @@ TEST_F(ps, unknown_attributes)
 				   PORTSTEER_SERVICE_A_MAX + 1, &v, 4, &offs, &self->ack));
 	EXPECT_STREQ("Unknown attribute type", self->ack.msg);
 	EXPECT_EQ(offs, self->ack.offs);
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_SETTINGS_SET, 0);
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_SETTINGS_SET, 0);
 	struct nlattr *nest = mnl_attr_nest_start(nlh, PORTSTEER_A_SETTINGS);
 
 	offs = nlh->nlmsg_len;
 	mnl_attr_put_u32(nlh, PORTSTEER_SETTINGS_A_MAX_RULES, 5);
 	mnl_attr_nest_end(nlh, nest);
-	EXPECT_EQ(-EINVAL, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	EXPECT_EQ(-EINVAL, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	EXPECT_STREQ("Unknown attribute type", self->ack.msg);
 	EXPECT_EQ(offs, self->ack.offs);
 	/* unknown flags */
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_SERVICE_DEL, 0);
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "s", -1, -1, -1, -1);
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_SERVICE_DEL, 0);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "s", -1, -1, -1, -1);
 	offs = nlh->nlmsg_len;
 	mnl_attr_put_u32(nlh, PORTSTEER_A_FLAGS, 2);
-	EXPECT_EQ(-EINVAL, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	EXPECT_EQ(-EINVAL, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	EXPECT_STREQ("reserved bit set", self->ack.msg);
 	EXPECT_EQ(offs, self->ack.offs);
 	/* a wrong length */
@@ -1063,29 +1063,29 @@ TEST_F(ps, nests_without_nla_f_nested)
 	for (size_t i = 0; i < sizeof(cmds); i++) {
 		for (int txn = 0; txn < 2; txn++) {
 			if (txn)
-				ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN,
-						       &self->ack));
-			nlh = ps_msg(&self->nl, buf, txn ? PORTSTEER_CMD_REPLACE_ADD : cmds[i], 0);
+				ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN,
+							&self->ack));
+			nlh = nlt_msg(&self->nl, buf, txn ? PORTSTEER_CMD_REPLACE_ADD : cmds[i], 0);
 			if (types[i] == PORTSTEER_A_SERVICE) {
-				nest = ps_put_service(nlh, types[i], "t", 1, -1, -1, -1);
+				nest = nlt_put_service(nlh, types[i], "t", 1, -1, -1, -1);
 			} else if (types[i] == PORTSTEER_A_RULE) {
-				nest = ps_put_rule(nlh, -1, IPPROTO_TCP, 1, -1, "s");
+				nest = nlt_put_rule(nlh, -1, IPPROTO_TCP, 1, -1, "s");
 			} else {
 				nest = mnl_attr_nest_start(nlh, types[i]);
 				mnl_attr_put_u32(nlh, PORTSTEER_SETTINGS_A_SEED, 1);
 				mnl_attr_nest_end(nlh, nest);
 			}
 			nest->nla_type &= ~NLA_F_NESTED;
-			EXPECT_EQ(-EINVAL, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack))
+			EXPECT_EQ(-EINVAL, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack))
 				TH_LOG("attribute %u of command %u", types[i], nlh->nlmsg_type);
 			EXPECT_STREQ("NLA_F_NESTED is missing", self->ack.msg);
 			EXPECT_EQ(OFFS(nlh, nest), self->ack.offs);
 		}
 	}
 	/* and NLA_F_NESTED where no nest is */
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_BEGIN, 0);
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_BEGIN, 0);
 	mnl_attr_put_u32(nlh, PORTSTEER_A_GENERATION | NLA_F_NESTED, 1);
-	EXPECT_EQ(-EINVAL, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	EXPECT_EQ(-EINVAL, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	EXPECT_STREQ("NLA_F_NESTED not expected", self->ack.msg);
 	EXPECT_EQ(NLMSG_HDRLEN + GENL_HDRLEN, self->ack.offs);
 }
@@ -1102,30 +1102,30 @@ TEST_F(ps, duplicate_names)
 	/* names are case sensitive */
 	ASSERT_EQ(0, svc_new(&self->nl, "Web", 2, -1, -1, -1, &self->ack));
 	/* twice in one transaction */
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "web", 1, -1, -1, -1);
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "web", 2, -1, -1, -1);
-	EXPECT_EQ(-EEXIST, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "web", 1, -1, -1, -1);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "web", 2, -1, -1, -1);
+	EXPECT_EQ(-EEXIST, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	EXPECT_STREQ(kmsg("service '%s' already exists", "web"), self->ack.msg);
 	/* the transaction that failed is gone */
-	EXPECT_EQ(-ENOENT, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	EXPECT_EQ(-ENOENT, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
 	/* over two messages of one transaction */
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "api", 1, -1, -1, -1);
-	ASSERT_EQ(0, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "api", 1, -1, -1, -1);
-	EXPECT_EQ(-EEXIST, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "api", 1, -1, -1, -1);
+	ASSERT_EQ(0, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "api", 1, -1, -1, -1);
+	EXPECT_EQ(-EEXIST, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	EXPECT_STREQ(kmsg("service '%s' already exists", "api"), self->ack.msg);
 	/* a rule given twice to delete */
 	ASSERT_EQ(0, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_TCP, 5, -1, "web",
 			      &self->ack));
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_RULE_DEL, 0);
-	ps_put_rule(nlh, -1, IPPROTO_TCP, 5, -1, NULL);
-	ps_put_rule(nlh, -1, IPPROTO_TCP, 5, -1, NULL);
-	EXPECT_EQ(-EINVAL, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_RULE_DEL, 0);
+	nlt_put_rule(nlh, -1, IPPROTO_TCP, 5, -1, NULL);
+	nlt_put_rule(nlh, -1, IPPROTO_TCP, 5, -1, NULL);
+	EXPECT_EQ(-EINVAL, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	EXPECT_STREQ(kmsg("rule '%s' is given twice", "inet tcp dport 5"), self->ack.msg);
 }
 
@@ -1133,7 +1133,7 @@ TEST_F(ps, duplicate_names)
 TEST_F(ps, failed_commands_change_nothing)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct ps_nl listener;
+	struct nlt_nl listener;
 	struct nlmsghdr *nlh;
 	char *before, *after;
 	int n;
@@ -1145,26 +1145,26 @@ TEST_F(ps, failed_commands_change_nothing)
 	ASSERT_EQ(0, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_UDP, 53, -1, "dns",
 			      &self->ack));
 	ASSERT_EQ(0, settings_set(&self->nl, 1, -50, 1, 0, 99, &self->ack));
-	ASSERT_EQ(0, ps_nl_open(&listener));
-	ASSERT_EQ(0, ps_nl_join(&listener));
-	before = ps_snapshot(&self->nl);
+	ASSERT_EQ(0, nlt_nl_open(&listener));
+	ASSERT_EQ(0, nlt_nl_join(&listener));
+	before = nlt_snapshot(&self->nl);
 	ASSERT_NE(NULL, before);
 
 	/* several rules, the last one bad: none is added */
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
-	ps_put_rule(nlh, -1, IPPROTO_TCP, 1000, -1, "dns");
-	ps_put_rule(nlh, -1, IPPROTO_SCTP, 1000, -1, "dns");
-	ps_put_rule(nlh, -1, IPPROTO_TCP, 85, -1, "dns");
-	EXPECT_EQ(-EEXIST, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
-	ps_put_rule(nlh, -1, IPPROTO_TCP, 1000, -1, "dns");
-	ps_put_rule(nlh, -1, IPPROTO_TCP, 2000, -1, "nosuch");
-	EXPECT_EQ(-ENOENT, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
+	nlt_put_rule(nlh, -1, IPPROTO_TCP, 1000, -1, "dns");
+	nlt_put_rule(nlh, -1, IPPROTO_SCTP, 1000, -1, "dns");
+	nlt_put_rule(nlh, -1, IPPROTO_TCP, 85, -1, "dns");
+	EXPECT_EQ(-EEXIST, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
+	nlt_put_rule(nlh, -1, IPPROTO_TCP, 1000, -1, "dns");
+	nlt_put_rule(nlh, -1, IPPROTO_TCP, 2000, -1, "nosuch");
+	EXPECT_EQ(-ENOENT, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	/* several rules to delete, one missing: none goes */
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_RULE_DEL, 0);
-	ps_put_rule(nlh, -1, IPPROTO_TCP, 80, 90, NULL);
-	ps_put_rule(nlh, -1, IPPROTO_UDP, 54, -1, NULL);
-	EXPECT_EQ(-ENOENT, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_RULE_DEL, 0);
+	nlt_put_rule(nlh, -1, IPPROTO_TCP, 80, 90, NULL);
+	nlt_put_rule(nlh, -1, IPPROTO_UDP, 54, -1, NULL);
+	EXPECT_EQ(-ENOENT, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	EXPECT_EQ(-EEXIST, svc_new(&self->nl, "web", 9, -1, -1, -1, &self->ack));
 	EXPECT_EQ(-ERANGE, svc_set(&self->nl, "web", 65535, -1, -1, -1, &self->ack));
 	EXPECT_EQ(-ERANGE, svc_set(&self->nl, "web", -1, 0, 1, -1, &self->ack));
@@ -1172,66 +1172,66 @@ TEST_F(ps, failed_commands_change_nothing)
 	EXPECT_EQ(-EINVAL, settings_set(&self->nl, 0, -500, -1, 1, 5, &self->ack));
 	EXPECT_EQ(-ERANGE, settings_set(&self->nl, 0, -1, -1, 5, 5, &self->ack));
 	/* transactions that fail, in ADD and in COMMIT */
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
 	EXPECT_EQ(-ENOENT, rule_cmd(&self->nl, PORTSTEER_CMD_REPLACE_ADD, -1, IPPROTO_TCP, 1,
 				    -1, "web", &self->ack));
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "x", 1, -1, -1, -1);
-	ps_put_rule(nlh, -1, IPPROTO_TCP, 1, 100, "x");
-	ps_put_rule(nlh, -1, IPPROTO_TCP, 100, 200, "x");
-	ASSERT_EQ(0, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
-	EXPECT_EQ(-EEXIST, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "x", 1, -1, -1, -1);
+	nlt_put_rule(nlh, -1, IPPROTO_TCP, 1, 100, "x");
+	nlt_put_rule(nlh, -1, IPPROTO_TCP, 100, 200, "x");
+	ASSERT_EQ(0, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	EXPECT_EQ(-EEXIST, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
 	struct nlattr *nest = mnl_attr_nest_start(nlh, PORTSTEER_A_SETTINGS);
 
 	mnl_attr_put_u32(nlh, PORTSTEER_SETTINGS_A_PRIORITY, (uint32_t)-1000);
 	mnl_attr_nest_end(nlh, nest);
-	ASSERT_EQ(0, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
-	EXPECT_EQ(-EINVAL, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
+	ASSERT_EQ(0, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	EXPECT_EQ(-EINVAL, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack));
 	EXPECT_STREQ("with defrag on, the priority must be above -400 (defragmentation)",
 		     self->ack.msg);
 
-	after = ps_snapshot(&self->nl);
+	after = nlt_snapshot(&self->nl);
 	ASSERT_NE(NULL, after);
 	EXPECT_STREQ(before, after);
-	n = ps_recv_ntf(&listener, 200, NULL, NULL);
+	n = nlt_recv_ntf(&listener, 200, NULL, NULL);
 	EXPECT_EQ(0, n) TH_LOG("a failed command was notified");
 	free(before);
 	free(after);
-	ps_nl_close(&listener);
+	nlt_nl_close(&listener);
 }
 
 /* --- Limits ----------------------------------------------------------------- */
 
 FIXTURE(limits) {
-	struct ps_nl nl;
-	struct ps_ack ack;
+	struct nlt_nl nl;
+	struct nlt_ack ack;
 };
 
 FIXTURE_SETUP(limits)
 {
-	ASSERT_EQ(0, ps_reload("max_services=4 max_rules=8"));
+	ASSERT_EQ(0, nlt_reload("max_services=4 max_rules=8"));
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
-	ASSERT_EQ(0, ps_nl_open(&self->nl));
+	ASSERT_EQ(0, nlt_nl_open(&self->nl));
 }
 
 FIXTURE_TEARDOWN(limits)
 {
-	ps_nl_close(&self->nl);
-	ps_reload("");
+	nlt_nl_close(&self->nl);
+	nlt_reload("");
 }
 
 TEST_F_TIMEOUT(limits, exceeded, 600)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct ps_settings st;
+	struct nlt_settings st;
 	struct nlmsghdr *nlh;
 	char name[8];
 	int i;
 
-	ASSERT_EQ(0, ps_get_settings(&self->nl, &st, &self->ack));
+	ASSERT_EQ(0, nlt_get_settings(&self->nl, &st, &self->ack));
 	EXPECT_EQ(4, st.max_services);
 	EXPECT_EQ(8, st.max_rules);
 	for (i = 0; i < 4; i++) {
@@ -1242,45 +1242,45 @@ TEST_F_TIMEOUT(limits, exceeded, 600)
 	EXPECT_STREQ(kmsg("too many services (limit %u)", 4), self->ack.msg);
 
 	/* 9 rules in one request, then 6 + 3 */
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
 	for (i = 1; i <= 9; i++)
-		ps_put_rule(nlh, -1, IPPROTO_TCP, i, -1, "s0");
-	EXPECT_EQ(-ENOSPC, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+		nlt_put_rule(nlh, -1, IPPROTO_TCP, i, -1, "s0");
+	EXPECT_EQ(-ENOSPC, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	EXPECT_STREQ(kmsg("too many rules (limit %u)", 8), self->ack.msg);
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
 	for (i = 1; i <= 6; i++)
-		ps_put_rule(nlh, -1, IPPROTO_TCP, i, -1, "s0");
-	ASSERT_EQ(0, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
+		nlt_put_rule(nlh, -1, IPPROTO_TCP, i, -1, "s0");
+	ASSERT_EQ(0, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
 	for (i = 7; i <= 9; i++)
-		ps_put_rule(nlh, -1, IPPROTO_TCP, i, -1, "s0");
-	EXPECT_EQ(-ENOSPC, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+		nlt_put_rule(nlh, -1, IPPROTO_TCP, i, -1, "s0");
+	EXPECT_EQ(-ENOSPC, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	EXPECT_STREQ(kmsg("too many rules (limit %u)", 8), self->ack.msg);
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
-	ps_put_rule(nlh, -1, IPPROTO_TCP, 7, -1, "s1");
-	ps_put_rule(nlh, -1, IPPROTO_TCP, 8, -1, "s1");
-	ASSERT_EQ(0, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack)) TH_LOG("%s", self->ack.msg);
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
+	nlt_put_rule(nlh, -1, IPPROTO_TCP, 7, -1, "s1");
+	nlt_put_rule(nlh, -1, IPPROTO_TCP, 8, -1, "s1");
+	ASSERT_EQ(0, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack)) TH_LOG("%s", self->ack.msg);
 	EXPECT_EQ(-ENOSPC, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_TCP, 9, -1,
 				    "s1", &self->ack));
 	EXPECT_STREQ(kmsg("too many rules (limit %u)", 8), self->ack.msg);
 
 	/* and in a transaction */
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
 	for (i = 0; i < 5; i++) {
 		snprintf(name, sizeof(name), "t%d", i);
-		ps_put_service(nlh, PORTSTEER_A_SERVICE, name, i, -1, -1, -1);
+		nlt_put_service(nlh, PORTSTEER_A_SERVICE, name, i, -1, -1, -1);
 	}
-	EXPECT_EQ(-ENOSPC, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	EXPECT_EQ(-ENOSPC, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	EXPECT_STREQ(kmsg("too many services (limit %u)", 4), self->ack.msg);
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, "t", 1, -1, -1, -1);
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "t", 1, -1, -1, -1);
 	for (i = 1; i <= 9; i++)
-		ps_put_rule(nlh, -1, IPPROTO_UDP, i, -1, "t");
-	EXPECT_EQ(-ENOSPC, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+		nlt_put_rule(nlh, -1, IPPROTO_UDP, i, -1, "t");
+	EXPECT_EQ(-ENOSPC, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	EXPECT_STREQ(kmsg("too many rules (limit %u)", 8), self->ack.msg);
-	ASSERT_EQ(0, ps_get_settings(&self->nl, &st, &self->ack));
+	ASSERT_EQ(0, nlt_get_settings(&self->nl, &st, &self->ack));
 	EXPECT_EQ(4, st.services);
 	EXPECT_EQ(8, st.rules);
 }
@@ -1296,17 +1296,17 @@ static const uint8_t all_cmds[] = {
 };
 
 /* Every command, do and dump: EPERM, and no message. Returns failures. */
-static int all_refused(struct ps_nl *nl)
+static int all_refused(struct nlt_nl *nl)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct ps_ack ack;
+	struct nlt_ack ack;
 	int fails = 0;
 
 	for (size_t i = 0; i < sizeof(all_cmds); i++) {
-		struct nlmsghdr *nlh = ps_msg(nl, buf, all_cmds[i], 0);
+		struct nlmsghdr *nlh = nlt_msg(nl, buf, all_cmds[i], 0);
 
-		ps_put_service(nlh, PORTSTEER_A_SERVICE, "s", 1, -1, -1, -1);
-		if (ps_talk(nl, nlh, NULL, NULL, &ack) != -EPERM || ack.msg[0]) {
+		nlt_put_service(nlh, PORTSTEER_A_SERVICE, "s", 1, -1, -1, -1);
+		if (nlt_talk(nl, nlh, NULL, NULL, &ack) != -EPERM || ack.msg[0]) {
 			fprintf(stderr, "# command %u: %d '%s', not EPERM\n", all_cmds[i],
 				ack.err, ack.msg);
 			fails++;
@@ -1314,7 +1314,7 @@ static int all_refused(struct ps_nl *nl)
 	}
 	for (uint8_t cmd = PORTSTEER_CMD_SERVICE_GET; cmd <= PORTSTEER_CMD_RULE_GET;
 	     cmd += PORTSTEER_CMD_RULE_GET - PORTSTEER_CMD_SERVICE_GET) {
-		if (ps_talk(nl, ps_msg(nl, buf, cmd, NLM_F_DUMP), NULL, NULL, &ack) != -EPERM) {
+		if (nlt_talk(nl, nlt_msg(nl, buf, cmd, NLM_F_DUMP), NULL, NULL, &ack) != -EPERM) {
 			fprintf(stderr, "# dump %u: %d, not EPERM\n", cmd, ack.err);
 			fails++;
 		}
@@ -1323,7 +1323,7 @@ static int all_refused(struct ps_nl *nl)
 }
 
 /* Joining the "config" group is refused with EPERM. */
-static int join_refused(struct ps_nl *nl)
+static int join_refused(struct nlt_nl *nl)
 {
 	int grp = nl->mcgrp;
 
@@ -1347,28 +1347,28 @@ static int wait_child(pid_t pid)
 
 TEST_F(ps, unprivileged_eperm)
 {
-	struct ps_dump_services d = { 0 };
+	struct nlt_dump_services d = { 0 };
 	pid_t pid;
 
 	ASSERT_EQ(0, svc_new(&self->nl, "s", 1, -1, -1, -1, &self->ack));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		struct ps_nl nl;
+		struct nlt_nl nl;
 
 		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
 			_exit(100);
 		/* no capability is left */
 		if (prctl(PR_CAPBSET_READ, 12 /* CAP_NET_ADMIN */) < 0)
 			_exit(101);
-		if (ps_nl_open(&nl))
+		if (nlt_nl_open(&nl))
 			_exit(102);
 		_exit((all_refused(&nl) ? 1 : 0) | (join_refused(&nl) ? 2 : 0));
 	}
 	/* 1: a command was not refused, 2: the group could be joined */
 	EXPECT_EQ(0, wait_child(pid));
 	/* and nothing changed */
-	ASSERT_EQ(0, ps_get_services(&self->nl, &d, &self->ack));
+	ASSERT_EQ(0, nlt_get_services(&self->nl, &d, &self->ack));
 	ASSERT_EQ(1, d.n);
 	EXPECT_EQ(1, d.svcs[0].queue);
 	free(d.svcs);
@@ -1419,7 +1419,7 @@ out:
 
 TEST_F(ps, userns_root_owns_its_netns)
 {
-	struct ps_dump_services d = { 0 };
+	struct nlt_dump_services d = { 0 };
 	int pipefd[2];
 	pid_t pid;
 	char c;
@@ -1429,32 +1429,32 @@ TEST_F(ps, userns_root_owns_its_netns)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		struct ps_dump_services cd = { 0 };
-		struct ps_nl outer, inner;
-		struct ps_ack ack;
+		struct nlt_dump_services cd = { 0 };
+		struct nlt_nl outer, inner;
+		struct nlt_ack ack;
 
 		close(pipefd[0]);
 		/* a socket of the outer netns, opened before */
-		if (ps_nl_open(&outer))
+		if (nlt_nl_open(&outer))
 			_exit(100);
 		if (enter_userns(true))
 			_exit(101);
-		if (ps_nl_open(&inner))
+		if (nlt_nl_open(&inner))
 			_exit(102);
 		/* its own netns: everything works */
 		if (svc_new(&inner, "inner", 7, -1, -1, -1, &ack) ||
 		    rule_cmd(&inner, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_TCP, 22, -1, "inner",
 			     &ack) ||
-		    ps_nl_join(&inner))
+		    nlt_nl_join(&inner))
 			_exit(103);
-		if (ps_get_services(&inner, &cd, &ack) || cd.n != 1 ||
+		if (nlt_get_services(&inner, &cd, &ack) || cd.n != 1 ||
 		    strcmp(cd.svcs[0].name, "inner"))
 			_exit(104);	/* it does not see "outer" */
 		if (write(pipefd[1], "x", 1) != 1)
 			_exit(105);
 		close(pipefd[1]);
 		/* a change in the outer netns is not notified here */
-		if (ps_recv_ntf(&inner, 500, NULL, NULL) != 0)
+		if (nlt_recv_ntf(&inner, 500, NULL, NULL) != 0)
 			_exit(106);
 		/* the netns its user namespace does not own: nothing */
 		_exit((all_refused(&outer) ? 1 : 0) | (join_refused(&outer) ? 2 : 0));
@@ -1467,7 +1467,7 @@ TEST_F(ps, userns_root_owns_its_netns)
 	ASSERT_EQ(0, svc_new(&self->nl, "outer2", 2, -1, -1, -1, &self->ack));
 	/* 1: a command on the outer netns was not refused, 2: its group could be joined */
 	EXPECT_EQ(0, wait_child(pid));
-	ASSERT_EQ(0, ps_get_services(&self->nl, &d, &self->ack));
+	ASSERT_EQ(0, nlt_get_services(&self->nl, &d, &self->ack));
 	ASSERT_EQ(2, d.n);
 	EXPECT_STREQ("outer", d.svcs[0].name);	/* and not "inner" */
 	EXPECT_STREQ("outer2", d.svcs[1].name);
@@ -1480,11 +1480,11 @@ TEST_F(ps, userns_root_owns_its_netns)
 
 TEST_F_TIMEOUT(ps, dump_65536_rules, 600)
 {
-	struct ps_dump_rules d = { 0 };
+	struct nlt_dump_rules d = { 0 };
 	const char *const svcs[] = { "s" };
-	struct ps_service s;
-	struct ps_rule *rules;
-	struct ps_settings st;
+	struct nlt_service s;
+	struct nlt_rule *rules;
+	struct nlt_settings st;
 	size_t i;
 
 	rules = calloc(NRULES_MAX, sizeof(*rules));
@@ -1498,19 +1498,19 @@ TEST_F_TIMEOUT(ps, dump_65536_rules, 600)
 	}
 	/* added in reverse order: the kernel sorts */
 	for (i = 0; i < NRULES_MAX / 2; i++) {
-		struct ps_rule t = rules[i];
+		struct nlt_rule t = rules[i];
 
 		rules[i] = rules[NRULES_MAX - 1 - i];
 		rules[NRULES_MAX - 1 - i] = t;
 	}
-	ASSERT_EQ(0, ps_replace(&self->nl, svcs, 1, rules, NRULES_MAX, &self->ack))
+	ASSERT_EQ(0, nlt_replace(&self->nl, svcs, 1, rules, NRULES_MAX, &self->ack))
 		TH_LOG("%s", self->ack.msg);
-	ASSERT_EQ(0, ps_get_rules(&self->nl, &d, &self->ack));
+	ASSERT_EQ(0, nlt_get_rules(&self->nl, &d, &self->ack));
 	EXPECT_FALSE(self->ack.dump_intr);
 	EXPECT_FALSE(d.gen_mixed);
 	ASSERT_EQ(NRULES_MAX, d.n);
 	for (i = 0; i < NRULES_MAX; i++) {
-		const struct ps_rule *r = &d.rules[i];
+		const struct nlt_rule *r = &d.rules[i];
 		uint16_t port = i < 65535 ? i + 1 : 1;
 
 		if (r->proto != (i < 65535 ? IPPROTO_TCP : IPPROTO_UDP) || r->pmin != port ||
@@ -1521,9 +1521,9 @@ TEST_F_TIMEOUT(ps, dump_65536_rules, 600)
 			ASSERT_TRUE(false);
 		}
 	}
-	ASSERT_EQ(0, ps_get_settings(&self->nl, &st, &self->ack));
+	ASSERT_EQ(0, nlt_get_settings(&self->nl, &st, &self->ack));
 	EXPECT_EQ(NRULES_MAX, st.rules);
-	ASSERT_EQ(0, ps_get_service(&self->nl, "s", &s, &self->ack));
+	ASSERT_EQ(0, nlt_get_service(&self->nl, "s", &s, &self->ack));
 	EXPECT_EQ(NRULES_MAX, s.rules);
 	/* the default limit is reached */
 	EXPECT_EQ(-ENOSPC, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_NEW, -1, IPPROTO_SCTP, 1, -1,
@@ -1536,7 +1536,7 @@ TEST_F_TIMEOUT(ps, dump_65536_rules, 600)
 #define ATOMIC_RULES	3000
 #define ATOMIC_ROUNDS	30
 
-static void fill_config(struct ps_rule *rules, int proto, const char *svc)
+static void fill_config(struct nlt_rule *rules, int proto, const char *svc)
 {
 	for (int i = 0; i < ATOMIC_RULES; i++) {
 		rules[i].family = PORTSTEER_FAMILY_INET;
@@ -1550,7 +1550,7 @@ static void fill_config(struct ps_rule *rules, int proto, const char *svc)
 TEST_F_TIMEOUT(ps, replace_is_atomic, 600)
 {
 	struct { int clean, intr, mixed, errors; } *res;
-	struct ps_rule *a, *b;
+	struct nlt_rule *a, *b;
 	static const char * const sa[] = { "a" };
 	static const char * const sb[] = { "b" };
 	volatile int *stop;
@@ -1564,21 +1564,21 @@ TEST_F_TIMEOUT(ps, replace_is_atomic, 600)
 	res = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, res);
 	stop = (volatile int *)(res + 1);
-	ASSERT_EQ(0, ps_replace(&self->nl, sa, 1, a, ATOMIC_RULES, &self->ack));
+	ASSERT_EQ(0, nlt_replace(&self->nl, sa, 1, a, ATOMIC_RULES, &self->ack));
 
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		struct ps_dump_rules d = { 0 };
-		struct ps_ack ack;
-		struct ps_nl nl;
+		struct nlt_dump_rules d = { 0 };
+		struct nlt_ack ack;
+		struct nlt_nl nl;
 		bool last = false;
 
-		if (ps_nl_open(&nl))
+		if (nlt_nl_open(&nl))
 			_exit(100);
 		while (!last) {
 			last = *stop;
-			if (ps_get_rules(&nl, &d, &ack)) {
+			if (nlt_get_rules(&nl, &d, &ack)) {
 				res->errors++;
 				continue;
 			}
@@ -1600,8 +1600,8 @@ TEST_F_TIMEOUT(ps, replace_is_atomic, 600)
 		_exit(0);
 	}
 	for (int i = 0; i < ATOMIC_ROUNDS; i++) {
-		EXPECT_EQ(0, ps_replace(&self->nl, i % 2 ? sa : sb, 1, i % 2 ? a : b,
-					ATOMIC_RULES, &self->ack)) TH_LOG("%s", self->ack.msg);
+		EXPECT_EQ(0, nlt_replace(&self->nl, i % 2 ? sa : sb, 1, i % 2 ? a : b,
+					 ATOMIC_RULES, &self->ack)) TH_LOG("%s", self->ack.msg);
 	}
 	*stop = 1;
 	EXPECT_EQ(0, wait_child(pid));
@@ -1637,9 +1637,9 @@ static int ntf_cb(const struct nlmsghdr *nlh, void *data)
 			n->has_gen = true;
 			break;
 		case PORTSTEER_A_SERVICE: {
-			struct ps_service s;
+			struct nlt_service s;
 
-			if (!ps_parse_service(a, &s))
+			if (!nlt_parse_service(a, &s))
 				snprintf(n->svc, sizeof(n->svc), "%s", s.name);
 			n->services++;
 			break;
@@ -1658,7 +1658,7 @@ static int ntf_cb(const struct nlmsghdr *nlh, void *data)
 TEST_F(ps, notifications)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	const struct ps_rule rr[] = { { PORTSTEER_FAMILY_INET, IPPROTO_TCP, 1, 1, "r" } };
+	const struct nlt_rule rr[] = { { PORTSTEER_FAMILY_INET, IPPROTO_TCP, 1, 1, "r" } };
 	const char *const rs[] = { "r" };
 	struct {
 		uint8_t cmd;
@@ -1676,41 +1676,41 @@ TEST_F(ps, notifications)
 		{ PORTSTEER_CMD_REPLACE_COMMIT, 0, 0, false, false },
 		{ PORTSTEER_CMD_FLUSH, 0, 0, false, false },
 	};
-	struct ps_settings st;
-	struct ps_nl listener;
+	struct nlt_settings st;
+	struct nlt_nl listener;
 	struct nlmsghdr *nlh;
 	uint32_t gen;
 	size_t i;
 
-	ASSERT_EQ(0, ps_nl_open(&listener));
-	ASSERT_EQ(0, ps_nl_join(&listener));
-	ASSERT_EQ(0, ps_get_settings(&self->nl, &st, &self->ack));
+	ASSERT_EQ(0, nlt_nl_open(&listener));
+	ASSERT_EQ(0, nlt_nl_join(&listener));
+	ASSERT_EQ(0, nlt_get_settings(&self->nl, &st, &self->ack));
 	gen = st.generation;
 
 	ASSERT_EQ(0, svc_new(&self->nl, "web", 1, -1, -1, -1, &self->ack));
 	ASSERT_EQ(0, svc_set(&self->nl, "web", 2, -1, -1, -1, &self->ack));
-	nlh = ps_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
-	ps_put_rule(nlh, -1, IPPROTO_TCP, 80, -1, "web");
-	ps_put_rule(nlh, -1, IPPROTO_TCP, 81, -1, "web");
-	ASSERT_EQ(0, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
+	nlt_put_rule(nlh, -1, IPPROTO_TCP, 80, -1, "web");
+	nlt_put_rule(nlh, -1, IPPROTO_TCP, 81, -1, "web");
+	ASSERT_EQ(0, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	ASSERT_EQ(0, rule_cmd(&self->nl, PORTSTEER_CMD_RULE_DEL, -1, IPPROTO_TCP, 80, -1, NULL,
 			      &self->ack));
 	ASSERT_EQ(0, settings_set(&self->nl, -1, -1, -1, -1, 5, &self->ack));
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_STATS_RESET, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_STATS_RESET, &self->ack));
 	ASSERT_EQ(0, svc_del(&self->nl, "web", PORTSTEER_F_WITH_RULES, &self->ack));
-	ASSERT_EQ(0, ps_replace(&self->nl, rs, 1, rr, 1, &self->ack));
+	ASSERT_EQ(0, nlt_replace(&self->nl, rs, 1, rr, 1, &self->ack));
 	/* what does not change the configuration is not notified */
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_REPLACE_ABORT, &self->ack));
-	ASSERT_EQ(0, ps_get_settings(&self->nl, &st, &self->ack));
-	ASSERT_EQ(0, ps_simple(&self->nl, PORTSTEER_CMD_FLUSH, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_ABORT, &self->ack));
+	ASSERT_EQ(0, nlt_get_settings(&self->nl, &st, &self->ack));
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_FLUSH, &self->ack));
 
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		struct ntf n = { 0 };
 		int got;
 
 		/* one message per recv */
-		got = ps_recv_ntf(&listener, 2000, ntf_cb, &n);
+		got = nlt_recv_ntf(&listener, 2000, ntf_cb, &n);
 		ASSERT_EQ(1, got) TH_LOG("notification %zu (command %u) missing", i, want[i].cmd);
 		EXPECT_EQ(want[i].cmd, n.cmd);
 		EXPECT_TRUE(n.has_gen);
@@ -1728,8 +1728,8 @@ TEST_F(ps, notifications)
 		if (want[i].cmd == PORTSTEER_CMD_REPLACE_COMMIT)
 			EXPECT_EQ(st.generation, n.gen);
 	}
-	EXPECT_EQ(0, ps_recv_ntf(&listener, 200, NULL, NULL));
-	ps_nl_close(&listener);
+	EXPECT_EQ(0, nlt_recv_ntf(&listener, 200, NULL, NULL));
+	nlt_nl_close(&listener);
 }
 
 /*
@@ -1739,23 +1739,23 @@ TEST_F(ps, notifications)
 TEST_F(ps, notifications_of_a_big_batch)
 {
 	static char big[256 * 1024];
-	struct ps_nl listener;
+	struct nlt_nl listener;
 	struct nlmsghdr *nlh;
 	int msgs = 0, rules = 0, got;
 	uint32_t gen = 0;
 
-	ASSERT_EQ(0, ps_nl_open(&listener));
-	ASSERT_EQ(0, ps_nl_join(&listener));
+	ASSERT_EQ(0, nlt_nl_open(&listener));
+	ASSERT_EQ(0, nlt_nl_join(&listener));
 	ASSERT_EQ(0, svc_new(&self->nl, "many", 1, -1, -1, -1, &self->ack));
-	ASSERT_EQ(1, ps_recv_ntf(&listener, 2000, NULL, NULL));
-	nlh = ps_msg(&self->nl, big, PORTSTEER_CMD_RULE_NEW, 0);
+	ASSERT_EQ(1, nlt_recv_ntf(&listener, 2000, NULL, NULL));
+	nlh = nlt_msg(&self->nl, big, PORTSTEER_CMD_RULE_NEW, 0);
 	for (int p = 0; p < 2000; p++)
-		ps_put_rule(nlh, -1, IPPROTO_UDP, 20000 + p, -1, "many");
-	ASSERT_EQ(0, ps_talk(&self->nl, nlh, NULL, NULL, &self->ack)) TH_LOG("%s", self->ack.msg);
+		nlt_put_rule(nlh, -1, IPPROTO_UDP, 20000 + p, -1, "many");
+	ASSERT_EQ(0, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack)) TH_LOG("%s", self->ack.msg);
 	while (rules < 2000) {
 		struct ntf n = { 0 };
 
-		got = ps_recv_ntf(&listener, 2000, ntf_cb, &n);
+		got = nlt_recv_ntf(&listener, 2000, ntf_cb, &n);
 		ASSERT_LT(0, got) TH_LOG("%d of 2000 rules told", rules);
 		ASSERT_EQ(PORTSTEER_CMD_RULE_NEW, n.cmd);
 		ASSERT_TRUE(n.has_gen);
@@ -1767,8 +1767,8 @@ TEST_F(ps, notifications_of_a_big_batch)
 	}
 	EXPECT_EQ(2000, rules);
 	EXPECT_LT(1, msgs);
-	EXPECT_EQ(0, ps_recv_ntf(&listener, 200, NULL, NULL));
-	ps_nl_close(&listener);
+	EXPECT_EQ(0, nlt_recv_ntf(&listener, 200, NULL, NULL));
+	nlt_nl_close(&listener);
 }
 
 /* --- Lifetime --------------------------------------------------------------- */
@@ -1776,18 +1776,18 @@ TEST_F(ps, notifications_of_a_big_batch)
 /* A netns with everything configured, and a transaction open. */
 static int configure_netns(void)
 {
-	const struct ps_rule rules[] = {
+	const struct nlt_rule rules[] = {
 		{ PORTSTEER_FAMILY_INET, IPPROTO_TCP, 1, 1000, "a" },
 		{ PORTSTEER_FAMILY_IPV6, IPPROTO_UDP, 53, 53, "b" },
 	};
 	const char *const svcs[] = { "a", "b" };
-	struct ps_ack ack;
-	struct ps_nl nl;
+	struct nlt_ack ack;
+	struct nlt_nl nl;
 
-	if (ps_nl_open(&nl) || ps_replace(&nl, svcs, 2, rules, 2, &ack) ||
+	if (nlt_nl_open(&nl) || nlt_replace(&nl, svcs, 2, rules, 2, &ack) ||
 	    settings_set(&nl, 1, -100, 1, 1, 3, &ack) ||
-	    ps_simple(&nl, PORTSTEER_CMD_REPLACE_BEGIN, &ack) ||
-	    ps_nl_join(&nl))
+	    nlt_simple(&nl, PORTSTEER_CMD_REPLACE_BEGIN, &ack) ||
+	    nlt_nl_join(&nl))
 		return -1;
 	/* the socket stays open: the caller exits with it */
 	return 0;
@@ -1812,7 +1812,7 @@ TEST_F_TIMEOUT(lifetime, config_freed_with_netns_and_module, 300)
 	pid_t pid;
 	char c;
 
-	ASSERT_EQ(0, ps_load(""));
+	ASSERT_EQ(0, nlt_load(""));
 	/* namespaces that come and go */
 	for (int i = 0; i < 10; i++) {
 		pid = fork();
@@ -1825,7 +1825,7 @@ TEST_F_TIMEOUT(lifetime, config_freed_with_netns_and_module, 300)
 	ASSERT_EQ(0, run("rmmod portsteer")) TH_LOG("rmmod after netns exit failed");
 
 	/* a configured netns, alive while the module goes */
-	ASSERT_EQ(0, ps_load(""));
+	ASSERT_EQ(0, nlt_load(""));
 	ASSERT_EQ(0, pipe(pipefd));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -1848,7 +1848,7 @@ TEST_F_TIMEOUT(lifetime, config_freed_with_netns_and_module, 300)
 	wait_child(pid);
 	close(pipefd[0]);
 	/* and back, for what follows */
-	ASSERT_EQ(0, ps_load(""));
+	ASSERT_EQ(0, nlt_load(""));
 	usleep(500 * 1000);
 	EXPECT_EQ(taint & PS_TAINT_BAD, read_taint() & PS_TAINT_BAD)
 		TH_LOG("kernel tainted %lu", read_taint());

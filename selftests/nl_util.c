@@ -23,7 +23,7 @@
 #define NLM_F_CAPPED	0x100
 #endif
 
-static int ps_sock_open(struct ps_nl *nl)
+static int nlt_sock_open(struct nlt_nl *nl)
 {
 	int one = 1;
 
@@ -45,11 +45,11 @@ static int ps_sock_open(struct ps_nl *nl)
 	return 0;
 err:
 	one = -errno;
-	ps_nl_close(nl);
+	nlt_nl_close(nl);
 	return one;
 }
 
-void ps_nl_close(struct ps_nl *nl)
+void nlt_nl_close(struct nlt_nl *nl)
 {
 	if (nl->sock)
 		mnl_socket_close(nl->sock);
@@ -59,7 +59,7 @@ void ps_nl_close(struct ps_nl *nl)
 
 static int ack_attr_cb(const struct nlattr *attr, void *data)
 {
-	struct ps_ack *ack = data;
+	struct nlt_ack *ack = data;
 
 	switch (mnl_attr_get_type(attr)) {
 	case NLMSGERR_ATTR_MSG:
@@ -80,7 +80,7 @@ static int ack_attr_cb(const struct nlattr *attr, void *data)
 }
 
 /* NLMSG_ERROR or NLMSG_DONE: the status and the extended ack. */
-static void parse_ack(const struct nlmsghdr *nlh, struct ps_ack *ack)
+static void parse_ack(const struct nlmsghdr *nlh, struct nlt_ack *ack)
 {
 	unsigned int off;
 
@@ -99,7 +99,7 @@ static void parse_ack(const struct nlmsghdr *nlh, struct ps_ack *ack)
 		mnl_attr_parse(nlh, off, ack_attr_cb, ack);
 }
 
-static void ack_init(struct ps_ack *ack)
+static void ack_init(struct nlt_ack *ack)
 {
 	memset(ack, 0, sizeof(*ack));
 	ack->offs = -1;
@@ -107,7 +107,7 @@ static void ack_init(struct ps_ack *ack)
 	ack->miss_nest = -1;
 }
 
-struct nlmsghdr *ps_msg(struct ps_nl *nl, void *buf, uint8_t cmd, uint16_t flags)
+struct nlmsghdr *nlt_msg(struct nlt_nl *nl, void *buf, uint8_t cmd, uint16_t flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *g;
@@ -127,10 +127,10 @@ struct nlmsghdr *ps_msg(struct ps_nl *nl, void *buf, uint8_t cmd, uint16_t flags
  * in ack->err, or -errno of a failed socket call, or the first callback
  * error.
  */
-int ps_talk(struct ps_nl *nl, struct nlmsghdr *nlh, ps_cb_t cb, void *data,
-	    struct ps_ack *ack)
+int nlt_talk(struct nlt_nl *nl, struct nlmsghdr *nlh, nlt_cb_t cb, void *data,
+	     struct nlt_ack *ack)
 {
-	struct ps_ack local;
+	struct nlt_ack local;
 	bool dump = (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 	uint32_t seq = nlh->nlmsg_seq;
 	int cb_err = 0;
@@ -167,11 +167,11 @@ int ps_talk(struct ps_nl *nl, struct nlmsghdr *nlh, ps_cb_t cb, void *data,
 	}
 }
 
-int ps_simple(struct ps_nl *nl, uint8_t cmd, struct ps_ack *ack)
+int nlt_simple(struct nlt_nl *nl, uint8_t cmd, struct nlt_ack *ack)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 
-	return ps_talk(nl, ps_msg(nl, buf, cmd, 0), NULL, NULL, ack);
+	return nlt_talk(nl, nlt_msg(nl, buf, cmd, 0), NULL, NULL, ack);
 }
 
 struct family_info {
@@ -210,7 +210,7 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /* Opens a socket in the caller's netns and resolves the family. */
-int ps_nl_open(struct ps_nl *nl)
+int nlt_nl_open(struct nlt_nl *nl)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct family_info fi = { 0 };
@@ -218,7 +218,7 @@ int ps_nl_open(struct ps_nl *nl)
 	struct genlmsghdr *g;
 	int err;
 
-	err = ps_sock_open(nl);
+	err = nlt_sock_open(nl);
 	if (err)
 		return err;
 	nlh = mnl_nlmsg_put_header(buf);
@@ -229,11 +229,11 @@ int ps_nl_open(struct ps_nl *nl)
 	g->cmd = CTRL_CMD_GETFAMILY;
 	g->version = 1;
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, PORTSTEER_GENL_NAME);
-	err = ps_talk(nl, nlh, family_cb, &fi, NULL);
+	err = nlt_talk(nl, nlh, family_cb, &fi, NULL);
 	if (!err && !fi.id)
 		err = -ENOENT;
 	if (err) {
-		ps_nl_close(nl);
+		nlt_nl_close(nl);
 		return err;
 	}
 	nl->family = fi.id;
@@ -241,7 +241,7 @@ int ps_nl_open(struct ps_nl *nl)
 	return 0;
 }
 
-int ps_nl_join(struct ps_nl *nl)
+int nlt_nl_join(struct nlt_nl *nl)
 {
 	int grp = nl->mcgrp;
 
@@ -257,7 +257,7 @@ int ps_nl_join(struct ps_nl *nl)
  * passes each notification to cb. Returns the number of notifications, 0 on
  * timeout, or -errno.
  */
-int ps_recv_ntf(struct ps_nl *nl, int timeout_ms, ps_cb_t cb, void *data)
+int nlt_recv_ntf(struct nlt_nl *nl, int timeout_ms, nlt_cb_t cb, void *data)
 {
 	struct pollfd pfd = { .fd = mnl_socket_get_fd(nl->sock), .events = POLLIN };
 	const struct nlmsghdr *r;
@@ -281,8 +281,8 @@ int ps_recv_ntf(struct ps_nl *nl, int timeout_ms, ps_cb_t cb, void *data)
 	return count;
 }
 
-struct nlattr *ps_put_service(struct nlmsghdr *nlh, uint16_t type, const char *name,
-			      long queue, long count, int balance, int bypass)
+struct nlattr *nlt_put_service(struct nlmsghdr *nlh, uint16_t type, const char *name,
+			       long queue, long count, int balance, int bypass)
 {
 	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
 
@@ -300,8 +300,8 @@ struct nlattr *ps_put_service(struct nlmsghdr *nlh, uint16_t type, const char *n
 	return nest;
 }
 
-struct nlattr *ps_put_rule(struct nlmsghdr *nlh, int family, int proto,
-			   long pmin, long pmax, const char *service)
+struct nlattr *nlt_put_rule(struct nlmsghdr *nlh, int family, int proto,
+			    long pmin, long pmax, const char *service)
 {
 	struct nlattr *nest = mnl_attr_nest_start(nlh, PORTSTEER_A_RULE);
 
@@ -343,7 +343,7 @@ static uint64_t get_uint(const struct nlattr *a)
 	}
 }
 
-int ps_parse_service(const struct nlattr *nest, struct ps_service *s)
+int nlt_parse_service(const struct nlattr *nest, struct nlt_service *s)
 {
 	const struct nlattr *a, *st;
 
@@ -381,7 +381,7 @@ int ps_parse_service(const struct nlattr *nest, struct ps_service *s)
 	return s->name[0] ? 0 : -EBADMSG;
 }
 
-int ps_parse_rule(const struct nlattr *nest, struct ps_rule *r)
+int nlt_parse_rule(const struct nlattr *nest, struct nlt_rule *r)
 {
 	const struct nlattr *a;
 
@@ -419,7 +419,7 @@ static void note_gen(const struct nlattr *a, uint32_t *gen, bool *mixed, size_t 
 
 static int rules_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct ps_dump_rules *d = data;
+	struct nlt_dump_rules *d = data;
 	const struct nlattr *a;
 
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
@@ -435,7 +435,7 @@ static int rules_cb(const struct nlmsghdr *nlh, void *data)
 				d->rules = p;
 				d->cap = cap;
 			}
-			if (ps_parse_rule(a, &d->rules[d->n]))
+			if (nlt_parse_rule(a, &d->rules[d->n]))
 				return MNL_CB_ERROR;
 			d->n++;
 		}
@@ -443,20 +443,20 @@ static int rules_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int ps_get_rules(struct ps_nl *nl, struct ps_dump_rules *d, struct ps_ack *ack)
+int nlt_get_rules(struct nlt_nl *nl, struct nlt_dump_rules *d, struct nlt_ack *ack)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 
 	d->n = 0;
 	d->gen = 0;
 	d->gen_mixed = false;
-	return ps_talk(nl, ps_msg(nl, buf, PORTSTEER_CMD_RULE_GET, NLM_F_DUMP),
+	return nlt_talk(nl, nlt_msg(nl, buf, PORTSTEER_CMD_RULE_GET, NLM_F_DUMP),
 		       rules_cb, d, ack);
 }
 
 static int services_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct ps_dump_services *d = data;
+	struct nlt_dump_services *d = data;
 	const struct nlattr *a;
 
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
@@ -472,7 +472,7 @@ static int services_cb(const struct nlmsghdr *nlh, void *data)
 				d->svcs = p;
 				d->cap = cap;
 			}
-			if (ps_parse_service(a, &d->svcs[d->n]))
+			if (nlt_parse_service(a, &d->svcs[d->n]))
 				return MNL_CB_ERROR;
 			d->n++;
 		}
@@ -480,14 +480,14 @@ static int services_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int ps_get_services(struct ps_nl *nl, struct ps_dump_services *d, struct ps_ack *ack)
+int nlt_get_services(struct nlt_nl *nl, struct nlt_dump_services *d, struct nlt_ack *ack)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 
 	d->n = 0;
 	d->gen = 0;
 	d->gen_mixed = false;
-	return ps_talk(nl, ps_msg(nl, buf, PORTSTEER_CMD_SERVICE_GET, NLM_F_DUMP),
+	return nlt_talk(nl, nlt_msg(nl, buf, PORTSTEER_CMD_SERVICE_GET, NLM_F_DUMP),
 		       services_cb, d, ack);
 }
 
@@ -497,24 +497,24 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
 		if (mnl_attr_get_type(a) == PORTSTEER_A_SERVICE)
-			return ps_parse_service(a, data) ? MNL_CB_ERROR : MNL_CB_OK;
+			return nlt_parse_service(a, data) ? MNL_CB_ERROR : MNL_CB_OK;
 	return MNL_CB_ERROR;
 }
 
-int ps_get_service(struct ps_nl *nl, const char *name, struct ps_service *s,
-		   struct ps_ack *ack)
+int nlt_get_service(struct nlt_nl *nl, const char *name, struct nlt_service *s,
+		    struct nlt_ack *ack)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = ps_msg(nl, buf, PORTSTEER_CMD_SERVICE_GET, 0);
+	struct nlmsghdr *nlh = nlt_msg(nl, buf, PORTSTEER_CMD_SERVICE_GET, 0);
 
-	ps_put_service(nlh, PORTSTEER_A_SERVICE, name, -1, -1, -1, -1);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, name, -1, -1, -1, -1);
 	memset(s, 0, sizeof(*s));
-	return ps_talk(nl, nlh, service_cb, s, ack);
+	return nlt_talk(nl, nlh, service_cb, s, ack);
 }
 
 static int settings_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct ps_settings *s = data;
+	struct nlt_settings *s = data;
 	const struct nlattr *a, *n;
 
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
@@ -567,26 +567,26 @@ static int settings_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int ps_get_settings(struct ps_nl *nl, struct ps_settings *s, struct ps_ack *ack)
+int nlt_get_settings(struct nlt_nl *nl, struct nlt_settings *s, struct nlt_ack *ack)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 
 	memset(s, 0, sizeof(*s));
-	return ps_talk(nl, ps_msg(nl, buf, PORTSTEER_CMD_SETTINGS_GET, 0),
+	return nlt_talk(nl, nlt_msg(nl, buf, PORTSTEER_CMD_SETTINGS_GET, 0),
 		       settings_cb, s, ack);
 }
 
-char *ps_snapshot(struct ps_nl *nl)
+char *nlt_snapshot(struct nlt_nl *nl)
 {
-	struct ps_dump_services ds = { 0 };
-	struct ps_dump_rules dr = { 0 };
-	struct ps_settings st;
+	struct nlt_dump_services ds = { 0 };
+	struct nlt_dump_rules dr = { 0 };
+	struct nlt_settings st;
 	char *out = NULL;
 	size_t len = 0, i;
 	FILE *f;
 
-	if (ps_get_services(nl, &ds, NULL) || ps_get_rules(nl, &dr, NULL) ||
-	    ps_get_settings(nl, &st, NULL))
+	if (nlt_get_services(nl, &ds, NULL) || nlt_get_rules(nl, &dr, NULL) ||
+	    nlt_get_settings(nl, &st, NULL))
 		goto out;
 	f = open_memstream(&out, &len);
 	if (!f)
@@ -610,8 +610,8 @@ out:
 	return out;
 }
 
-int ps_replace(struct ps_nl *nl, const char *const *services, size_t nservices,
-	       const struct ps_rule *rules, size_t nrules, struct ps_ack *ack)
+int nlt_replace(struct nlt_nl *nl, const char *const *services, size_t nservices,
+		const struct nlt_rule *rules, size_t nrules, struct nlt_ack *ack)
 {
 	struct nlmsghdr *nlh;
 	size_t i = 0;
@@ -621,27 +621,27 @@ int ps_replace(struct ps_nl *nl, const char *const *services, size_t nservices,
 	buf = malloc(PS_MSG_SIZE);
 	if (!buf)
 		return -ENOMEM;
-	err = ps_simple(nl, PORTSTEER_CMD_REPLACE_BEGIN, ack);
+	err = nlt_simple(nl, PORTSTEER_CMD_REPLACE_BEGIN, ack);
 	if (err)
 		goto out;
-	nlh = ps_msg(nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+	nlh = nlt_msg(nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
 	for (i = 0; i < nservices; i++)
-		ps_put_service(nlh, PORTSTEER_A_SERVICE, services[i], i, -1, -1, -1);
+		nlt_put_service(nlh, PORTSTEER_A_SERVICE, services[i], i, -1, -1, -1);
 	for (i = 0; i < nrules; i++) {
 		/* Well under 64 KiB per message: a rule takes 44 bytes. */
 		if (nlh->nlmsg_len > PS_MSG_SIZE - 4096) {
-			err = ps_talk(nl, nlh, NULL, NULL, ack);
+			err = nlt_talk(nl, nlh, NULL, NULL, ack);
 			if (err)
 				goto out;
-			nlh = ps_msg(nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+			nlh = nlt_msg(nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
 		}
-		ps_put_rule(nlh, rules[i].family, rules[i].proto, rules[i].pmin,
-			    rules[i].pmax, rules[i].service);
+		nlt_put_rule(nlh, rules[i].family, rules[i].proto, rules[i].pmin,
+			     rules[i].pmax, rules[i].service);
 	}
-	err = ps_talk(nl, nlh, NULL, NULL, ack);
+	err = nlt_talk(nl, nlh, NULL, NULL, ack);
 	if (err)
 		goto out;
-	err = ps_simple(nl, PORTSTEER_CMD_REPLACE_COMMIT, ack);
+	err = nlt_simple(nl, PORTSTEER_CMD_REPLACE_COMMIT, ack);
 out:
 	free(buf);
 	return err;

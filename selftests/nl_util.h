@@ -4,6 +4,15 @@
  * over libmnl, independent of portsteerctl. Every request asks for an ack;
  * acks are read with NETLINK_EXT_ACK so the kernel's message, the offset of
  * the offending attribute and the type of a missing one come back.
+ *
+ * Why not portsteerctl's netlink layer (tools/nl.c): these tests speak the
+ * protocol as a careless or hostile peer would (raw attributes of any type
+ * and length, missing nests, unknown commands and flags) and look at the
+ * whole extended ack, where the CLI's layer only builds well-formed
+ * requests and keeps the message. And a test that encoded its requests
+ * with the code of the tool it checks would share that code's mistakes.
+ * Both are driven by the same generated header, uapi/linux/portsteer.h.
+ * The prefix nlt_ is this client's; ps_ names the kernel's code.
  */
 #ifndef _PS_NL_UTIL_H
 #define _PS_NL_UTIL_H
@@ -17,7 +26,7 @@
 #define PS_MSG_SIZE	(64 * 1024)
 #define PS_RECV_SIZE	(1024 * 1024)
 
-struct ps_nl {
+struct nlt_nl {
 	struct mnl_socket *sock;
 	uint16_t family;
 	uint32_t mcgrp;		/* id of the "config" group, 0 if none */
@@ -27,7 +36,7 @@ struct ps_nl {
 };
 
 /* The result of a request. */
-struct ps_ack {
+struct nlt_ack {
 	int err;		/* 0 or a negative errno */
 	char msg[256];		/* NLMSGERR_ATTR_MSG, "" without one */
 	int offs;		/* NLMSGERR_ATTR_OFFS from the request's start, or -1 */
@@ -38,38 +47,38 @@ struct ps_ack {
 };
 
 /* Called for each reply; returns MNL_CB_OK, MNL_CB_STOP or MNL_CB_ERROR. */
-typedef int (*ps_cb_t)(const struct nlmsghdr *nlh, void *data);
+typedef int (*nlt_cb_t)(const struct nlmsghdr *nlh, void *data);
 
-int ps_nl_open(struct ps_nl *nl);
-void ps_nl_close(struct ps_nl *nl);
-int ps_nl_join(struct ps_nl *nl);
+int nlt_nl_open(struct nlt_nl *nl);
+void nlt_nl_close(struct nlt_nl *nl);
+int nlt_nl_join(struct nlt_nl *nl);
 
-struct nlmsghdr *ps_msg(struct ps_nl *nl, void *buf, uint8_t cmd, uint16_t flags);
-int ps_talk(struct ps_nl *nl, struct nlmsghdr *nlh, ps_cb_t cb, void *data,
-	    struct ps_ack *ack);
-int ps_simple(struct ps_nl *nl, uint8_t cmd, struct ps_ack *ack);
-int ps_recv_ntf(struct ps_nl *nl, int timeout_ms, ps_cb_t cb, void *data);
+struct nlmsghdr *nlt_msg(struct nlt_nl *nl, void *buf, uint8_t cmd, uint16_t flags);
+int nlt_talk(struct nlt_nl *nl, struct nlmsghdr *nlh, nlt_cb_t cb, void *data,
+	     struct nlt_ack *ack);
+int nlt_simple(struct nlt_nl *nl, uint8_t cmd, struct nlt_ack *ack);
+int nlt_recv_ntf(struct nlt_nl *nl, int timeout_ms, nlt_cb_t cb, void *data);
 
 /* Request builders: a negative or NULL argument leaves the attribute out. */
-struct nlattr *ps_put_service(struct nlmsghdr *nlh, uint16_t type, const char *name,
-			      long queue, long count, int balance, int bypass);
-struct nlattr *ps_put_rule(struct nlmsghdr *nlh, int family, int proto,
-			   long pmin, long pmax, const char *service);
+struct nlattr *nlt_put_service(struct nlmsghdr *nlh, uint16_t type, const char *name,
+			       long queue, long count, int balance, int bypass);
+struct nlattr *nlt_put_rule(struct nlmsghdr *nlh, int family, int proto,
+			    long pmin, long pmax, const char *service);
 
 /* Replies */
-struct ps_service {
+struct nlt_service {
 	char name[PORTSTEER_SERVICE_NAME_MAX + 2];
 	uint32_t queue, count, balance, bypass, rules;
 	uint64_t packets, bytes;
 };
 
-struct ps_rule {
+struct nlt_rule {
 	uint8_t family, proto;
 	uint16_t pmin, pmax;
 	char service[PORTSTEER_SERVICE_NAME_MAX + 2];
 };
 
-struct ps_settings {
+struct nlt_settings {
 	uint32_t generation;
 	uint8_t hook, defrag, icmp_errors, hook_active;
 	int32_t priority;
@@ -78,37 +87,37 @@ struct ps_settings {
 	bool has[PORTSTEER_SETTINGS_A_MAX + 1];
 };
 
-struct ps_dump_rules {
-	struct ps_rule *rules;
+struct nlt_dump_rules {
+	struct nlt_rule *rules;
 	size_t n, cap;
 	uint32_t gen;
 	bool gen_mixed;		/* the messages carried different generations */
 };
 
-struct ps_dump_services {
-	struct ps_service *svcs;
+struct nlt_dump_services {
+	struct nlt_service *svcs;
 	size_t n, cap;
 	uint32_t gen;
 	bool gen_mixed;
 };
 
-int ps_parse_service(const struct nlattr *nest, struct ps_service *s);
-int ps_parse_rule(const struct nlattr *nest, struct ps_rule *r);
-int ps_get_rules(struct ps_nl *nl, struct ps_dump_rules *d, struct ps_ack *ack);
-int ps_get_services(struct ps_nl *nl, struct ps_dump_services *d, struct ps_ack *ack);
-int ps_get_service(struct ps_nl *nl, const char *name, struct ps_service *s,
-		   struct ps_ack *ack);
-int ps_get_settings(struct ps_nl *nl, struct ps_settings *s, struct ps_ack *ack);
+int nlt_parse_service(const struct nlattr *nest, struct nlt_service *s);
+int nlt_parse_rule(const struct nlattr *nest, struct nlt_rule *r);
+int nlt_get_rules(struct nlt_nl *nl, struct nlt_dump_rules *d, struct nlt_ack *ack);
+int nlt_get_services(struct nlt_nl *nl, struct nlt_dump_services *d, struct nlt_ack *ack);
+int nlt_get_service(struct nlt_nl *nl, const char *name, struct nlt_service *s,
+		    struct nlt_ack *ack);
+int nlt_get_settings(struct nlt_nl *nl, struct nlt_settings *s, struct nlt_ack *ack);
 
 /*
  * The whole configuration as text (services, rules, settings, generation):
  * two snapshots are equal when nothing changed. Returns a malloc'ed string
  * or NULL.
  */
-char *ps_snapshot(struct ps_nl *nl);
+char *nlt_snapshot(struct nlt_nl *nl);
 
 /* Builds a replace transaction of the given rules over one socket. */
-int ps_replace(struct ps_nl *nl, const char *const *services, size_t nservices,
-	       const struct ps_rule *rules, size_t nrules, struct ps_ack *ack);
+int nlt_replace(struct nlt_nl *nl, const char *const *services, size_t nservices,
+		const struct nlt_rule *rules, size_t nrules, struct nlt_ack *ack);
 
 #endif /* _PS_NL_UTIL_H */

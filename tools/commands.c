@@ -42,23 +42,23 @@ static void join(char *buf, size_t len, const char *prefix, int argc,
 static int service_set(int argc, char **argv, bool change)
 {
 	char err[PS_ERR_MAX], buf[MNL_SOCKET_BUFFER_SIZE];
-	struct ps_service svc;
+	struct ctl_service svc;
 	struct nlmsghdr *nlh;
-	struct ps_nl nl;
+	struct ctl_nl nl;
 	int ret;
 
 	if (parse_service_cmd(argc, argv, change, &svc, err))
 		return usage_error(err);
-	if (ps_nl_open(&nl))
+	if (ctl_nl_open(&nl))
 		return EXIT_ERROR;
-	nlh = ps_nl_msg(&nl, buf, change ? PORTSTEER_CMD_SERVICE_SET :
+	nlh = ctl_nl_msg(&nl, buf, change ? PORTSTEER_CMD_SERVICE_SET :
 					   PORTSTEER_CMD_SERVICE_NEW, 0);
-	ps_put_service(nlh, sizeof(buf), &svc, false);
-	ret = ps_nl_do(&nl, nlh, NULL, NULL);
+	ctl_put_service(nlh, sizeof(buf), &svc, false);
+	ret = ctl_nl_do(&nl, nlh, NULL, NULL);
 	if (ret)
 		nl_error(&nl.s, ret, "service %s %s",
 			 change ? "change" : "add", svc.name);
-	ps_nl_close(&nl);
+	ctl_nl_close(&nl);
 	return ret ? EXIT_ERROR : EXIT_OK;
 }
 
@@ -75,10 +75,10 @@ int cmd_service_change(int argc, char **argv)
 int cmd_service_del(int argc, char **argv)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct ps_service svc = { 0 };
+	struct ctl_service svc = { 0 };
 	bool with_rules = false;
 	struct nlmsghdr *nlh;
-	struct ps_nl nl;
+	struct ctl_nl nl;
 	int ret;
 
 	if (argc < 1)
@@ -94,45 +94,45 @@ int cmd_service_del(int argc, char **argv)
 		    with_rules ? "with-rules" : argv[0]))
 		return EXIT_USAGE;
 	strcpy(svc.name, argv[0]);
-	if (ps_nl_open(&nl))
+	if (ctl_nl_open(&nl))
 		return EXIT_ERROR;
-	nlh = ps_nl_msg(&nl, buf, PORTSTEER_CMD_SERVICE_DEL, 0);
-	ps_put_service(nlh, sizeof(buf), &svc, true);
+	nlh = ctl_nl_msg(&nl, buf, PORTSTEER_CMD_SERVICE_DEL, 0);
+	ctl_put_service(nlh, sizeof(buf), &svc, true);
 	if (with_rules)
 		mnl_attr_put_u32(nlh, PORTSTEER_A_FLAGS,
 				 PORTSTEER_F_WITH_RULES);
-	ret = ps_nl_do(&nl, nlh, NULL, NULL);
+	ret = ctl_nl_do(&nl, nlh, NULL, NULL);
 	if (ret)
 		nl_error(&nl.s, ret, "service del %s", svc.name);
-	ps_nl_close(&nl);
+	ctl_nl_close(&nl);
 	return ret ? EXIT_ERROR : EXIT_OK;
 }
 
 int cmd_service_show(int argc, char **argv)
 {
-	struct ps_service *svcs = NULL, one;
-	struct ps_nl nl;
+	struct ctl_service *svcs = NULL, one;
+	struct ctl_nl nl;
 	size_t n = 0, i;
 	int ret;
 
 	if (argc > 1 && no_args(argc - 1, argv + 1, argv[0]))
 		return EXIT_USAGE;
-	if (ps_nl_open(&nl))
+	if (ctl_nl_open(&nl))
 		return EXIT_ERROR;
 	if (argc == 1) {
-		ret = ps_get_service(&nl, argv[0], &one);
+		ret = ctl_get_service(&nl, argv[0], &one);
 		if (!ret) {
 			svcs = xrealloc(NULL, sizeof(one));
 			svcs[0] = one;
 			n = 1;
 		}
 	} else {
-		ret = ps_get_services(&nl, &svcs, &n, NULL);
+		ret = ctl_get_services(&nl, &svcs, &n, NULL);
 	}
 	if (ret) {
 		nl_error(&nl.s, ret, "service show%s%s", argc ? " " : "",
 			 argc ? argv[0] : "");
-		ps_nl_close(&nl);
+		ctl_nl_close(&nl);
 		return EXIT_ERROR;
 	}
 	if (opts.json) {
@@ -147,16 +147,16 @@ int cmd_service_show(int argc, char **argv)
 			print_service(stdout, &svcs[i]);
 	}
 	free(svcs);
-	ps_nl_close(&nl);
+	ctl_nl_close(&nl);
 	return EXIT_OK;
 }
 
 static int rule_change(int argc, char **argv, bool add)
 {
 	char err[PS_ERR_MAX], what[PS_ERR_MAX];
-	struct ps_rule *rules;
+	struct ctl_rule *rules;
 	struct nlmsghdr *nlh;
-	struct ps_nl nl;
+	struct ctl_nl nl;
 	size_t n, i;
 	char *buf;
 	int ret;
@@ -164,28 +164,28 @@ static int rule_change(int argc, char **argv, bool add)
 	join(what, sizeof(what), add ? "rule add" : "rule del", argc, argv);
 	if (parse_rule_cmd(argc, argv, add, &rules, &n, err))
 		return usage_error(err);
-	if (ps_nl_open(&nl)) {
+	if (ctl_nl_open(&nl)) {
 		free(rules);
 		return EXIT_ERROR;
 	}
 	buf = xrealloc(NULL, NL_MSG_SIZE);
-	nlh = ps_nl_msg(&nl, buf, add ? PORTSTEER_CMD_RULE_NEW :
+	nlh = ctl_nl_msg(&nl, buf, add ? PORTSTEER_CMD_RULE_NEW :
 					PORTSTEER_CMD_RULE_DEL, 0);
 	for (i = 0; i < n; i++) {
-		if (!ps_put_rule(nlh, NL_MSG_SIZE - 1024, &rules[i], true)) {
+		if (!ctl_put_rule(nlh, NL_MSG_SIZE - 1024, &rules[i], true)) {
 			fprintf(stderr, PROG_NAME
 				": %s: too many ports for one command\n", what);
 			ret = -EMSGSIZE;
 			goto out;
 		}
 	}
-	ret = ps_nl_do(&nl, nlh, NULL, NULL);
+	ret = ctl_nl_do(&nl, nlh, NULL, NULL);
 	if (ret)
 		nl_error(&nl.s, ret, "%s", what);
 out:
 	free(buf);
 	free(rules);
-	ps_nl_close(&nl);
+	ctl_nl_close(&nl);
 	return ret ? EXIT_ERROR : EXIT_OK;
 }
 
@@ -201,19 +201,19 @@ int cmd_rule_del(int argc, char **argv)
 
 int cmd_rule_show(int argc, char **argv)
 {
-	struct ps_rule *rules;
-	struct ps_nl nl;
+	struct ctl_rule *rules;
+	struct ctl_nl nl;
 	size_t n, i;
 	int ret;
 
 	if (no_args(argc, argv, "rule show"))
 		return EXIT_USAGE;
-	if (ps_nl_open(&nl))
+	if (ctl_nl_open(&nl))
 		return EXIT_ERROR;
-	ret = ps_get_rules(&nl, &rules, &n, NULL);
+	ret = ctl_get_rules(&nl, &rules, &n, NULL);
 	if (ret) {
 		nl_error(&nl.s, ret, "rule show");
-		ps_nl_close(&nl);
+		ctl_nl_close(&nl);
 		return EXIT_ERROR;
 	}
 	if (opts.json) {
@@ -228,25 +228,25 @@ int cmd_rule_show(int argc, char **argv)
 			print_rule(stdout, &rules[i], true, opts.numeric);
 	}
 	free(rules);
-	ps_nl_close(&nl);
+	ctl_nl_close(&nl);
 	return EXIT_OK;
 }
 
 int cmd_show(int argc, char **argv)
 {
-	struct ps_config cfg = { 0 };
-	struct ps_queue_table qt = { 0 };
-	struct ps_nl nl;
+	struct ctl_config cfg = { 0 };
+	struct ctl_queue_table qt = { 0 };
+	struct ctl_nl nl;
 	int ret;
 
 	if (no_args(argc, argv, "show"))
 		return EXIT_USAGE;
-	if (ps_nl_open(&nl))
+	if (ctl_nl_open(&nl))
 		return EXIT_ERROR;
-	ret = ps_get_config(&nl, &cfg);
+	ret = ctl_get_config(&nl, &cfg);
 	if (ret) {
 		nl_error(&nl.s, ret, "show");
-		ps_nl_close(&nl);
+		ctl_nl_close(&nl);
 		return EXIT_ERROR;
 	}
 	if (opts.stats)
@@ -261,12 +261,12 @@ int cmd_show(int argc, char **argv)
 	}
 	free(qt.rows);
 	config_free(&cfg);
-	ps_nl_close(&nl);
+	ctl_nl_close(&nl);
 	return EXIT_OK;
 }
 
 struct stats_reply {
-	struct ps_stats st;
+	struct ctl_stats st;
 	bool got;
 };
 
@@ -275,9 +275,9 @@ static int cb_stats(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *tb[PORTSTEER_A_MAX + 1];
 	struct stats_reply *r = data;
 
-	ps_parse_top(nlh, tb);
+	ctl_parse_top(nlh, tb);
 	if (tb[PORTSTEER_A_STATS]) {
-		if (ps_parse_stats(tb[PORTSTEER_A_STATS], &r->st))
+		if (ctl_parse_stats(tb[PORTSTEER_A_STATS], &r->st))
 			return MNL_CB_ERROR;
 		r->got = true;
 	}
@@ -288,20 +288,20 @@ int cmd_stats(int argc, char **argv)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct stats_reply r = { 0 };
-	struct ps_service *svcs;
-	struct ps_nl nl;
+	struct ctl_service *svcs;
+	struct ctl_nl nl;
 	size_t n, i;
 	int ret;
 
 	if (argc > 0 && !strcmp(argv[0], "reset")) {
 		if (no_args(argc - 1, argv + 1, "stats reset"))
 			return EXIT_USAGE;
-		if (ps_nl_open(&nl))
+		if (ctl_nl_open(&nl))
 			return EXIT_ERROR;
-		ret = ps_nl_simple(&nl, PORTSTEER_CMD_STATS_RESET);
+		ret = ctl_nl_simple(&nl, PORTSTEER_CMD_STATS_RESET);
 		if (ret)
 			nl_error(&nl.s, ret, "stats reset");
-		ps_nl_close(&nl);
+		ctl_nl_close(&nl);
 		return ret ? EXIT_ERROR : EXIT_OK;
 	}
 	if (argc > 0 && strcmp(argv[0], "show")) {
@@ -309,17 +309,17 @@ int cmd_stats(int argc, char **argv)
 			argv[0]);
 		return EXIT_USAGE;
 	}
-	if (ps_nl_open(&nl))
+	if (ctl_nl_open(&nl))
 		return EXIT_ERROR;
-	ret = ps_nl_do(&nl, ps_nl_msg(&nl, buf, PORTSTEER_CMD_STATS_GET, 0),
-		       cb_stats, &r);
+	ret = ctl_nl_do(&nl, ctl_nl_msg(&nl, buf, PORTSTEER_CMD_STATS_GET, 0),
+			cb_stats, &r);
 	if (!ret && !r.got)
 		ret = -EPROTO;
 	if (!ret)
-		ret = ps_get_services(&nl, &svcs, &n, NULL);
+		ret = ctl_get_services(&nl, &svcs, &n, NULL);
 	if (ret) {
 		nl_error(&nl.s, ret, "stats");
-		ps_nl_close(&nl);
+		ctl_nl_close(&nl);
 		return EXIT_ERROR;
 	}
 	if (opts.json) {
@@ -348,24 +348,24 @@ int cmd_stats(int argc, char **argv)
 			       (unsigned long long)svcs[i].bytes);
 	}
 	free(svcs);
-	ps_nl_close(&nl);
+	ctl_nl_close(&nl);
 	return EXIT_OK;
 }
 
 int cmd_settings_show(int argc, char **argv)
 {
-	struct ps_settings set;
-	struct ps_nl nl;
+	struct ctl_settings set;
+	struct ctl_nl nl;
 	int ret;
 
 	if (no_args(argc, argv, "settings show"))
 		return EXIT_USAGE;
-	if (ps_nl_open(&nl))
+	if (ctl_nl_open(&nl))
 		return EXIT_ERROR;
-	ret = ps_get_settings(&nl, &set, NULL);
+	ret = ctl_get_settings(&nl, &set, NULL);
 	if (ret) {
 		nl_error(&nl.s, ret, "settings show");
-		ps_nl_close(&nl);
+		ctl_nl_close(&nl);
 		return EXIT_ERROR;
 	}
 	if (opts.json) {
@@ -376,51 +376,51 @@ int cmd_settings_show(int argc, char **argv)
 	} else {
 		print_settings(stdout, &set);
 	}
-	ps_nl_close(&nl);
+	ctl_nl_close(&nl);
 	return EXIT_OK;
 }
 
 int cmd_settings_set(int argc, char **argv)
 {
 	char err[PS_ERR_MAX], buf[MNL_SOCKET_BUFFER_SIZE], what[PS_ERR_MAX];
-	struct ps_settings set;
+	struct ctl_settings set;
 	struct nlmsghdr *nlh;
-	struct ps_nl nl;
+	struct ctl_nl nl;
 	int ret;
 
 	if (parse_settings_cmd(argc, argv, &set, err))
 		return usage_error(err);
 	join(what, sizeof(what), "settings set", argc, argv);
-	if (ps_nl_open(&nl))
+	if (ctl_nl_open(&nl))
 		return EXIT_ERROR;
-	nlh = ps_nl_msg(&nl, buf, PORTSTEER_CMD_SETTINGS_SET, 0);
-	ps_put_settings(nlh, sizeof(buf), &set);
-	ret = ps_nl_do(&nl, nlh, NULL, NULL);
+	nlh = ctl_nl_msg(&nl, buf, PORTSTEER_CMD_SETTINGS_SET, 0);
+	ctl_put_settings(nlh, sizeof(buf), &set);
+	ret = ctl_nl_do(&nl, nlh, NULL, NULL);
 	if (ret)
 		nl_error(&nl.s, ret, "%s", what);
-	ps_nl_close(&nl);
+	ctl_nl_close(&nl);
 	return ret ? EXIT_ERROR : EXIT_OK;
 }
 
 int cmd_flush(int argc, char **argv)
 {
-	struct ps_nl nl;
+	struct ctl_nl nl;
 	int ret;
 
 	if (no_args(argc, argv, "flush"))
 		return EXIT_USAGE;
-	if (ps_nl_open(&nl))
+	if (ctl_nl_open(&nl))
 		return EXIT_ERROR;
-	ret = ps_nl_simple(&nl, PORTSTEER_CMD_FLUSH);
+	ret = ctl_nl_simple(&nl, PORTSTEER_CMD_FLUSH);
 	if (ret)
 		nl_error(&nl.s, ret, "flush");
-	ps_nl_close(&nl);
+	ctl_nl_close(&nl);
 	return ret ? EXIT_ERROR : EXIT_OK;
 }
 
 /* The REPLACE_ADD messages of a transaction, each cut under NL_MSG_SPLIT. */
 struct txn {
-	struct ps_nl *nl;
+	struct ctl_nl *nl;
 	char *buf;
 	struct nlmsghdr *nlh;
 	size_t items;
@@ -433,48 +433,48 @@ static int txn_flush(struct txn *t)
 
 	if (!t->items)
 		return 0;
-	ret = ps_nl_do(t->nl, t->nlh, NULL, NULL);
-	t->nlh = ps_nl_msg(t->nl, t->buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+	ret = ctl_nl_do(t->nl, t->nlh, NULL, NULL);
+	t->nlh = ctl_nl_msg(t->nl, t->buf, PORTSTEER_CMD_REPLACE_ADD, 0);
 	t->items = 0;
 	t->sent++;
 	return ret;
 }
 
-static int apply_config(struct ps_nl *nl, const struct ps_config *cfg,
+static int apply_config(struct ctl_nl *nl, const struct ctl_config *cfg,
 			const char *fname)
 {
 	struct txn t = { .nl = nl };
 	size_t i;
 	int ret;
 
-	ret = ps_nl_simple(nl, PORTSTEER_CMD_REPLACE_BEGIN);
+	ret = ctl_nl_simple(nl, PORTSTEER_CMD_REPLACE_BEGIN);
 	if (ret) {
 		nl_error(&nl->s, ret, "apply %s: cannot begin the transaction",
 			 fname);
 		return ret;
 	}
 	t.buf = xrealloc(NULL, NL_MSG_SIZE);
-	t.nlh = ps_nl_msg(nl, t.buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+	t.nlh = ctl_nl_msg(nl, t.buf, PORTSTEER_CMD_REPLACE_ADD, 0);
 	if (cfg->settings.have & PS_SET_WRITABLE) {
-		ps_put_settings(t.nlh, NL_MSG_SPLIT, &cfg->settings);
+		ctl_put_settings(t.nlh, NL_MSG_SPLIT, &cfg->settings);
 		t.items++;
 	}
 	for (i = 0; i < cfg->n_services && !ret; i++) {
-		if (!ps_put_service(t.nlh, NL_MSG_SPLIT, &cfg->services[i],
-				    false)) {
+		if (!ctl_put_service(t.nlh, NL_MSG_SPLIT, &cfg->services[i],
+				     false)) {
 			ret = txn_flush(&t);
 			if (!ret)
-				ps_put_service(t.nlh, NL_MSG_SPLIT,
-					       &cfg->services[i], false);
+				ctl_put_service(t.nlh, NL_MSG_SPLIT,
+						&cfg->services[i], false);
 		}
 		t.items++;
 	}
 	for (i = 0; i < cfg->n_rules && !ret; i++) {
-		if (!ps_put_rule(t.nlh, NL_MSG_SPLIT, &cfg->rules[i], true)) {
+		if (!ctl_put_rule(t.nlh, NL_MSG_SPLIT, &cfg->rules[i], true)) {
 			ret = txn_flush(&t);
 			if (!ret)
-				ps_put_rule(t.nlh, NL_MSG_SPLIT,
-					    &cfg->rules[i], true);
+				ctl_put_rule(t.nlh, NL_MSG_SPLIT,
+					     &cfg->rules[i], true);
 		}
 		t.items++;
 	}
@@ -485,7 +485,7 @@ static int apply_config(struct ps_nl *nl, const struct ps_config *cfg,
 			 fname, t.sent + 1);
 		goto abort;
 	}
-	ret = ps_nl_simple(nl, PORTSTEER_CMD_REPLACE_COMMIT);
+	ret = ctl_nl_simple(nl, PORTSTEER_CMD_REPLACE_COMMIT);
 	if (ret) {
 		nl_error(&nl->s, ret, "apply %s: commit refused", fname);
 		goto abort;
@@ -494,16 +494,16 @@ static int apply_config(struct ps_nl *nl, const struct ps_config *cfg,
 	return 0;
 abort:
 	/* A failed commit already dropped the transaction: ignore ENOENT. */
-	ps_nl_simple(nl, PORTSTEER_CMD_REPLACE_ABORT);
+	ctl_nl_simple(nl, PORTSTEER_CMD_REPLACE_ABORT);
 	free(t.buf);
 	return ret;
 }
 
 int cmd_apply(int argc, char **argv)
 {
-	struct ps_config cfg;
+	struct ctl_config cfg;
 	const char *fname;
-	struct ps_nl nl;
+	struct ctl_nl nl;
 	FILE *f;
 	int errors, ret;
 
@@ -532,27 +532,27 @@ int cmd_apply(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_ERROR;
 	}
-	if (ps_nl_open(&nl)) {
+	if (ctl_nl_open(&nl)) {
 		config_free(&cfg);
 		return EXIT_ERROR;
 	}
 	ret = apply_config(&nl, &cfg, fname);
 	config_free(&cfg);
-	ps_nl_close(&nl);
+	ctl_nl_close(&nl);
 	return ret ? EXIT_ERROR : EXIT_OK;
 }
 
 int cmd_save(int argc, char **argv)
 {
-	struct ps_config cfg = { 0 };
-	struct ps_nl nl;
+	struct ctl_config cfg = { 0 };
+	struct ctl_nl nl;
 	int ret;
 
 	if (no_args(argc, argv, "save"))
 		return EXIT_USAGE;
-	if (ps_nl_open(&nl))
+	if (ctl_nl_open(&nl))
 		return EXIT_ERROR;
-	ret = ps_get_config(&nl, &cfg);
+	ret = ctl_get_config(&nl, &cfg);
 	if (ret) {
 		nl_error(&nl.s, ret, "save");
 	} else {
@@ -563,6 +563,6 @@ int cmd_save(int argc, char **argv)
 		}
 	}
 	config_free(&cfg);
-	ps_nl_close(&nl);
+	ctl_nl_close(&nl);
 	return ret ? EXIT_ERROR : EXIT_OK;
 }

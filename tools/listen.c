@@ -545,19 +545,19 @@ bad:
 /* The queues of @service into @l. */
 static int listen_service_queues(struct listener *l, const char *service)
 {
-	struct ps_service svc;
-	struct ps_nl nl;
+	struct ctl_service svc;
+	struct ctl_nl nl;
 	int ret;
 
-	if (ps_nl_open(&nl))
+	if (ctl_nl_open(&nl))
 		return EXIT_ERROR;
-	ret = ps_get_service(&nl, service, &svc);
+	ret = ctl_get_service(&nl, service, &svc);
 	if (ret) {
 		nl_error(&nl.s, ret, "service '%s'", service);
-		ps_nl_close(&nl);
+		ctl_nl_close(&nl);
 		return EXIT_ERROR;
 	}
-	ps_nl_close(&nl);
+	ctl_nl_close(&nl);
 	l->queue = svc.queue;
 	l->count = svc.queue_count ? svc.queue_count : 1;
 	return EXIT_OK;

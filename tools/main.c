@@ -19,7 +19,7 @@
 #define PORTSTEERCTL_VERSION "0.1.0-unknown"
 #endif
 
-struct ps_opts opts;
+struct ctl_opts opts;
 
 static const struct command {
 	const char *object;

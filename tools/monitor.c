@@ -52,7 +52,7 @@ static const char *cmd_words(uint8_t cmd)
 	return NULL;
 }
 
-static void print_service_attrs(const struct ps_service *s, bool change)
+static void print_service_attrs(const struct ctl_service *s, bool change)
 {
 	char q[16];
 
@@ -76,7 +76,7 @@ static void print_service_attrs(const struct ps_service *s, bool change)
 }
 
 /* Rules that share family, protocol and service print as one clause. */
-static void print_rules_attrs(const struct ps_rule *r, size_t n)
+static void print_rules_attrs(const struct ctl_rule *r, size_t n)
 {
 	char p[32];
 	size_t i;
@@ -102,7 +102,7 @@ static void print_rules_attrs(const struct ps_rule *r, size_t n)
 	}
 }
 
-static void print_settings_attrs(const struct ps_settings *s)
+static void print_settings_attrs(const struct ctl_settings *s)
 {
 	if (s->have & PS_SET_HOOK)
 		printf(" hook %s", hook_name(s->hook));
@@ -119,11 +119,11 @@ static void print_settings_attrs(const struct ps_settings *s)
 static int cb_notify(const struct nlmsghdr *nlh, void *data)
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
-	struct ps_rule *rules = NULL;
+	struct ctl_rule *rules = NULL;
 	struct monitor *m = data;
 	const struct nlattr *attr;
-	struct ps_service svc;
-	struct ps_settings set;
+	struct ctl_service svc;
+	struct ctl_settings set;
 	bool have_svc = false, have_set = false;
 	uint32_t gen = 0;
 	const char *words;
@@ -141,15 +141,15 @@ static int cb_notify(const struct nlmsghdr *nlh, void *data)
 				gen = mnl_attr_get_u32(attr);
 			break;
 		case PORTSTEER_A_SERVICE:
-			have_svc = !ps_parse_service(attr, &svc);
+			have_svc = !ctl_parse_service(attr, &svc);
 			break;
 		case PORTSTEER_A_RULE:
 			rules = xrealloc(rules, (n + 1) * sizeof(*rules));
-			if (!ps_parse_rule(attr, &rules[n]))
+			if (!ctl_parse_rule(attr, &rules[n]))
 				n++;
 			break;
 		case PORTSTEER_A_SETTINGS:
-			have_set = !ps_parse_settings(attr, &set);
+			have_set = !ctl_parse_settings(attr, &set);
 			break;
 		}
 	}
@@ -197,7 +197,7 @@ int cmd_monitor(int argc, char **argv)
 	struct monitor m = { 0 };
 	sigset_t block, waitmask;
 	struct pollfd pfd;
-	struct ps_nl nl;
+	struct ctl_nl nl;
 	uint32_t v;
 	ssize_t len;
 	int ret, rc = EXIT_OK;
@@ -213,19 +213,19 @@ int cmd_monitor(int argc, char **argv)
 		fprintf(stderr, "usage: " PROG_NAME " monitor [count N]\n");
 		return EXIT_USAGE;
 	}
-	if (ps_nl_open(&nl))
+	if (ctl_nl_open(&nl))
 		return EXIT_ERROR;
 	if (!nl.mcgrp_config) {
 		fprintf(stderr, PROG_NAME ": monitor: the family has no multicast group '%s'\n",
 			PORTSTEER_MCGRP_CONFIG);
-		ps_nl_close(&nl);
+		ctl_nl_close(&nl);
 		return EXIT_ERROR;
 	}
-	ret = ps_nl_join(&nl, nl.mcgrp_config);
+	ret = ctl_nl_join(&nl, nl.mcgrp_config);
 	if (ret) {
 		nl_error(NULL, ret, "monitor: cannot join group '%s'",
 			 PORTSTEER_MCGRP_CONFIG);
-		ps_nl_close(&nl);
+		ctl_nl_close(&nl);
 		return EXIT_ERROR;
 	}
 	sigemptyset(&block);
@@ -265,6 +265,6 @@ int cmd_monitor(int argc, char **argv)
 		if (ret == MNL_CB_STOP && m.max && m.seen >= m.max)
 			break;
 	}
-	ps_nl_close(&nl);
+	ctl_nl_close(&nl);
 	return rc;
 }

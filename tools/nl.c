@@ -252,7 +252,7 @@ static int cb_family(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int ps_nl_open(struct ps_nl *nl)
+int ctl_nl_open(struct ctl_nl *nl)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct family_info fi = { 0 };
@@ -294,13 +294,13 @@ err:
 	return ret ? ret : -EPROTO;
 }
 
-void ps_nl_close(struct ps_nl *nl)
+void ctl_nl_close(struct ctl_nl *nl)
 {
 	nlsock_close(&nl->s);
 }
 
-struct nlmsghdr *ps_nl_msg(struct ps_nl *nl, void *buf, uint8_t cmd,
-			   uint16_t flags)
+struct nlmsghdr *ctl_nl_msg(struct ctl_nl *nl, void *buf, uint8_t cmd,
+			    uint16_t flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *g;
@@ -313,20 +313,20 @@ struct nlmsghdr *ps_nl_msg(struct ps_nl *nl, void *buf, uint8_t cmd,
 	return nlh;
 }
 
-int ps_nl_do(struct ps_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+int ctl_nl_do(struct ctl_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	return nlsock_talk(&nl->s, nlh, cb, data);
 }
 
-int ps_nl_simple(struct ps_nl *nl, uint8_t cmd)
+int ctl_nl_simple(struct ctl_nl *nl, uint8_t cmd)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 
-	return ps_nl_do(nl, ps_nl_msg(nl, buf, cmd, 0), NULL, NULL);
+	return ctl_nl_do(nl, ctl_nl_msg(nl, buf, cmd, 0), NULL, NULL);
 }
 
-int ps_nl_dump(struct ps_nl *nl, uint8_t cmd, mnl_cb_t cb, void *data,
-	       void (*reset)(void *data))
+int ctl_nl_dump(struct ctl_nl *nl, uint8_t cmd, mnl_cb_t cb, void *data,
+		void (*reset)(void *data))
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	int ret, i;
@@ -334,8 +334,8 @@ int ps_nl_dump(struct ps_nl *nl, uint8_t cmd, mnl_cb_t cb, void *data,
 	for (i = 0; i < NL_DUMP_TRIES; i++) {
 		if (reset)
 			reset(data);
-		ret = ps_nl_do(nl, ps_nl_msg(nl, buf, cmd, NLM_F_DUMP), cb,
-			       data);
+		ret = ctl_nl_do(nl, ctl_nl_msg(nl, buf, cmd, NLM_F_DUMP), cb,
+				data);
 		if (ret || !nl->s.dump_intr)
 			return ret;
 	}
@@ -344,7 +344,7 @@ int ps_nl_dump(struct ps_nl *nl, uint8_t cmd, mnl_cb_t cb, void *data,
 	return -EINTR;
 }
 
-int ps_nl_join(struct ps_nl *nl, uint32_t group)
+int ctl_nl_join(struct ctl_nl *nl, uint32_t group)
 {
 	if (mnl_socket_setsockopt(nl->s.sock, NETLINK_ADD_MEMBERSHIP, &group,
 				  sizeof(group)) < 0)
@@ -359,7 +359,7 @@ static void put_nested_flag(struct nlattr *nest)
 	nest->nla_type |= NLA_F_NESTED;
 }
 
-int ps_parse_top(const struct nlmsghdr *nlh, const struct nlattr **tb)
+int ctl_parse_top(const struct nlmsghdr *nlh, const struct nlattr **tb)
 {
 	const struct nlattr *attr;
 
@@ -414,7 +414,7 @@ static int get_str(const struct nlattr *a, char *buf, size_t len)
 	return 0;
 }
 
-int ps_parse_stats(const struct nlattr *nest, struct ps_stats *st)
+int ctl_parse_stats(const struct nlattr *nest, struct ctl_stats *st)
 {
 	const struct nlattr *a;
 	int ret = 0;
@@ -448,7 +448,7 @@ int ps_parse_stats(const struct nlattr *nest, struct ps_stats *st)
 	return ret ? -EPROTO : 0;
 }
 
-int ps_parse_service(const struct nlattr *nest, struct ps_service *svc)
+int ctl_parse_service(const struct nlattr *nest, struct ctl_service *svc)
 {
 	const struct nlattr *a, *b;
 	int ret = 0;
@@ -498,7 +498,7 @@ int ps_parse_service(const struct nlattr *nest, struct ps_service *svc)
 	return ret || !svc->name[0] ? -EPROTO : 0;
 }
 
-int ps_parse_rule(const struct nlattr *nest, struct ps_rule *r)
+int ctl_parse_rule(const struct nlattr *nest, struct ctl_rule *r)
 {
 	const struct nlattr *a;
 	int ret = 0;
@@ -529,7 +529,7 @@ int ps_parse_rule(const struct nlattr *nest, struct ps_rule *r)
 	return ret ? -EPROTO : 0;
 }
 
-int ps_parse_settings(const struct nlattr *nest, struct ps_settings *set)
+int ctl_parse_settings(const struct nlattr *nest, struct ctl_settings *set)
 {
 	const struct nlattr *a;
 	uint32_t prio = 0;
@@ -590,8 +590,8 @@ int ps_parse_settings(const struct nlattr *nest, struct ps_settings *set)
 
 /* Request building; false when the attributes do not fit in size bytes. */
 
-bool ps_put_service(struct nlmsghdr *nlh, size_t size,
-		    const struct ps_service *svc, bool name_only)
+bool ctl_put_service(struct nlmsghdr *nlh, size_t size,
+		     const struct ctl_service *svc, bool name_only)
 {
 	struct nlattr *nest;
 
@@ -629,8 +629,8 @@ cancel:
 	return false;
 }
 
-bool ps_put_rule(struct nlmsghdr *nlh, size_t size, const struct ps_rule *r,
-		 bool with_service)
+bool ctl_put_rule(struct nlmsghdr *nlh, size_t size, const struct ctl_rule *r,
+		  bool with_service)
 {
 	struct nlattr *nest;
 
@@ -658,8 +658,8 @@ cancel:
 	return false;
 }
 
-bool ps_put_settings(struct nlmsghdr *nlh, size_t size,
-		     const struct ps_settings *set)
+bool ctl_put_settings(struct nlmsghdr *nlh, size_t size,
+		      const struct ctl_settings *set)
 {
 	struct nlattr *nest;
 	bool ok = true;
@@ -699,7 +699,7 @@ bool ps_put_settings(struct nlmsghdr *nlh, size_t size,
 /* Dumps into arrays */
 
 struct svc_list {
-	struct ps_service *v;
+	struct ctl_service *v;
 	size_t n;
 	uint32_t gen;
 	int err;
@@ -720,13 +720,13 @@ static int cb_service(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *tb[PORTSTEER_A_MAX + 1];
 	struct svc_list *l = data;
 
-	ps_parse_top(nlh, tb);
+	ctl_parse_top(nlh, tb);
 	if (tb[PORTSTEER_A_GENERATION])
 		get_u32(tb[PORTSTEER_A_GENERATION], &l->gen);
 	if (!tb[PORTSTEER_A_SERVICE])
 		return MNL_CB_OK;
 	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-	if (ps_parse_service(tb[PORTSTEER_A_SERVICE], &l->v[l->n])) {
+	if (ctl_parse_service(tb[PORTSTEER_A_SERVICE], &l->v[l->n])) {
 		l->err = -EPROTO;
 		return MNL_CB_ERROR;
 	}
@@ -734,14 +734,14 @@ static int cb_service(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int ps_get_services(struct ps_nl *nl, struct ps_service **svcs, size_t *n,
-		    uint32_t *gen)
+int ctl_get_services(struct ctl_nl *nl, struct ctl_service **svcs, size_t *n,
+		     uint32_t *gen)
 {
 	struct svc_list l = { 0 };
 	int ret;
 
-	ret = ps_nl_dump(nl, PORTSTEER_CMD_SERVICE_GET, cb_service, &l,
-			 svc_list_reset);
+	ret = ctl_nl_dump(nl, PORTSTEER_CMD_SERVICE_GET, cb_service, &l,
+			  svc_list_reset);
 	if (!ret && l.err)
 		ret = l.err;
 	if (ret) {
@@ -755,18 +755,18 @@ int ps_get_services(struct ps_nl *nl, struct ps_service **svcs, size_t *n,
 	return 0;
 }
 
-int ps_get_service(struct ps_nl *nl, const char *name, struct ps_service *svc)
+int ctl_get_service(struct ctl_nl *nl, const char *name, struct ctl_service *svc)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct svc_list l = { 0 };
-	struct ps_service key = { 0 };
+	struct ctl_service key = { 0 };
 	struct nlmsghdr *nlh;
 	int ret;
 
 	snprintf(key.name, sizeof(key.name), "%s", name);
-	nlh = ps_nl_msg(nl, buf, PORTSTEER_CMD_SERVICE_GET, 0);
-	ps_put_service(nlh, sizeof(buf), &key, true);
-	ret = ps_nl_do(nl, nlh, cb_service, &l);
+	nlh = ctl_nl_msg(nl, buf, PORTSTEER_CMD_SERVICE_GET, 0);
+	ctl_put_service(nlh, sizeof(buf), &key, true);
+	ret = ctl_nl_do(nl, nlh, cb_service, &l);
 	if (!ret && l.err)
 		ret = l.err;
 	if (!ret && l.n != 1)
@@ -778,7 +778,7 @@ int ps_get_service(struct ps_nl *nl, const char *name, struct ps_service *svc)
 }
 
 struct rule_list {
-	struct ps_rule *v;
+	struct ctl_rule *v;
 	size_t n, cap;
 	uint32_t gen;
 	int err;
@@ -797,7 +797,7 @@ static int cb_rule(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *tb[PORTSTEER_A_MAX + 1];
 	struct rule_list *l = data;
 
-	ps_parse_top(nlh, tb);
+	ctl_parse_top(nlh, tb);
 	if (tb[PORTSTEER_A_GENERATION])
 		get_u32(tb[PORTSTEER_A_GENERATION], &l->gen);
 	if (!tb[PORTSTEER_A_RULE])
@@ -806,7 +806,7 @@ static int cb_rule(const struct nlmsghdr *nlh, void *data)
 		l->cap = l->cap ? l->cap * 2 : 64;
 		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
 	}
-	if (ps_parse_rule(tb[PORTSTEER_A_RULE], &l->v[l->n])) {
+	if (ctl_parse_rule(tb[PORTSTEER_A_RULE], &l->v[l->n])) {
 		l->err = -EPROTO;
 		return MNL_CB_ERROR;
 	}
@@ -814,14 +814,14 @@ static int cb_rule(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int ps_get_rules(struct ps_nl *nl, struct ps_rule **rules, size_t *n,
-		 uint32_t *gen)
+int ctl_get_rules(struct ctl_nl *nl, struct ctl_rule **rules, size_t *n,
+		  uint32_t *gen)
 {
 	struct rule_list l = { 0 };
 	int ret;
 
-	ret = ps_nl_dump(nl, PORTSTEER_CMD_RULE_GET, cb_rule, &l,
-			 rule_list_reset);
+	ret = ctl_nl_dump(nl, PORTSTEER_CMD_RULE_GET, cb_rule, &l,
+			  rule_list_reset);
 	if (!ret && l.err)
 		ret = l.err;
 	if (ret) {
@@ -836,7 +836,7 @@ int ps_get_rules(struct ps_nl *nl, struct ps_rule **rules, size_t *n,
 }
 
 struct settings_reply {
-	struct ps_settings *set;
+	struct ctl_settings *set;
 	uint32_t gen;
 	bool got;
 };
@@ -846,25 +846,25 @@ static int cb_settings(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *tb[PORTSTEER_A_MAX + 1];
 	struct settings_reply *r = data;
 
-	ps_parse_top(nlh, tb);
+	ctl_parse_top(nlh, tb);
 	if (tb[PORTSTEER_A_GENERATION])
 		get_u32(tb[PORTSTEER_A_GENERATION], &r->gen);
 	if (tb[PORTSTEER_A_SETTINGS]) {
-		if (ps_parse_settings(tb[PORTSTEER_A_SETTINGS], r->set))
+		if (ctl_parse_settings(tb[PORTSTEER_A_SETTINGS], r->set))
 			return MNL_CB_ERROR;
 		r->got = true;
 	}
 	return MNL_CB_OK;
 }
 
-int ps_get_settings(struct ps_nl *nl, struct ps_settings *set, uint32_t *gen)
+int ctl_get_settings(struct ctl_nl *nl, struct ctl_settings *set, uint32_t *gen)
 {
 	struct settings_reply r = { .set = set };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	int ret;
 
-	ret = ps_nl_do(nl, ps_nl_msg(nl, buf, PORTSTEER_CMD_SETTINGS_GET, 0),
-		       cb_settings, &r);
+	ret = ctl_nl_do(nl, ctl_nl_msg(nl, buf, PORTSTEER_CMD_SETTINGS_GET, 0),
+			cb_settings, &r);
 	if (!ret && !r.got)
 		ret = -EPROTO;
 	if (gen)
@@ -877,21 +877,21 @@ int ps_get_settings(struct ps_nl *nl, struct ps_settings *set, uint32_t *gen)
  * repeated when a change came between them. A rule dump of an empty
  * configuration carries no generation; then the others decide.
  */
-int ps_get_config(struct ps_nl *nl, struct ps_config *cfg)
+int ctl_get_config(struct ctl_nl *nl, struct ctl_config *cfg)
 {
 	uint32_t g1, g2, g3, g4;
 	int ret, i;
 
 	for (i = 0; i < NL_DUMP_TRIES; i++) {
 		config_free(cfg);
-		ret = ps_get_settings(nl, &cfg->settings, &g1);
+		ret = ctl_get_settings(nl, &cfg->settings, &g1);
 		if (!ret)
-			ret = ps_get_services(nl, &cfg->services,
-					      &cfg->n_services, &g2);
+			ret = ctl_get_services(nl, &cfg->services,
+					       &cfg->n_services, &g2);
 		if (!ret)
-			ret = ps_get_rules(nl, &cfg->rules, &cfg->n_rules, &g3);
+			ret = ctl_get_rules(nl, &cfg->rules, &cfg->n_rules, &g3);
 		if (!ret)
-			ret = ps_get_settings(nl, &cfg->settings, &g4);
+			ret = ctl_get_settings(nl, &cfg->settings, &g4);
 		if (ret)
 			return ret;
 		if (!cfg->n_services)

@@ -2,7 +2,9 @@
 /*
  * portsteerctl: the narrow netlink layer, over libmnl. Functions return 0 or
  * a negative errno; the kernel's extended ack message, if any, is kept in
- * nlsock.ext_msg.
+ * nlsock.ext_msg. The selftests have a client of their own on purpose
+ * (selftests/nl_util.h says why). The prefix ctl_ is portsteerctl's; ps_
+ * names the kernel's code.
  */
 #ifndef PORTSTEERCTL_NL_H
 #define PORTSTEERCTL_NL_H
@@ -32,45 +34,45 @@ int nlsock_talk(struct nlsock *s, struct nlmsghdr *nlh, mnl_cb_t cb,
 		void *data);
 
 /* The portsteer generic netlink family */
-struct ps_nl {
+struct ctl_nl {
 	struct nlsock s;
 	uint16_t family;
 	uint32_t mcgrp_config;
 };
 
-int ps_nl_open(struct ps_nl *nl);
-void ps_nl_close(struct ps_nl *nl);
-struct nlmsghdr *ps_nl_msg(struct ps_nl *nl, void *buf, uint8_t cmd,
-			   uint16_t flags);
-int ps_nl_do(struct ps_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
-int ps_nl_simple(struct ps_nl *nl, uint8_t cmd);
-int ps_nl_dump(struct ps_nl *nl, uint8_t cmd, mnl_cb_t cb, void *data,
-	       void (*reset)(void *data));
-int ps_nl_join(struct ps_nl *nl, uint32_t group);
+int ctl_nl_open(struct ctl_nl *nl);
+void ctl_nl_close(struct ctl_nl *nl);
+struct nlmsghdr *ctl_nl_msg(struct ctl_nl *nl, void *buf, uint8_t cmd,
+			    uint16_t flags);
+int ctl_nl_do(struct ctl_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+int ctl_nl_simple(struct ctl_nl *nl, uint8_t cmd);
+int ctl_nl_dump(struct ctl_nl *nl, uint8_t cmd, mnl_cb_t cb, void *data,
+		void (*reset)(void *data));
+int ctl_nl_join(struct ctl_nl *nl, uint32_t group);
 
 /* Attribute readers of replies (nl.c) */
-int ps_parse_service(const struct nlattr *nest, struct ps_service *svc);
-int ps_parse_rule(const struct nlattr *nest, struct ps_rule *r);
-int ps_parse_settings(const struct nlattr *nest, struct ps_settings *set);
-int ps_parse_stats(const struct nlattr *nest, struct ps_stats *st);
-int ps_parse_top(const struct nlmsghdr *nlh, const struct nlattr **tb);
+int ctl_parse_service(const struct nlattr *nest, struct ctl_service *svc);
+int ctl_parse_rule(const struct nlattr *nest, struct ctl_rule *r);
+int ctl_parse_settings(const struct nlattr *nest, struct ctl_settings *set);
+int ctl_parse_stats(const struct nlattr *nest, struct ctl_stats *st);
+int ctl_parse_top(const struct nlmsghdr *nlh, const struct nlattr **tb);
 
 /* Attribute writers of requests (nl.c) */
-bool ps_put_service(struct nlmsghdr *nlh, size_t size,
-		    const struct ps_service *svc, bool name_only);
-bool ps_put_rule(struct nlmsghdr *nlh, size_t size, const struct ps_rule *r,
-		 bool with_service);
-bool ps_put_settings(struct nlmsghdr *nlh, size_t size,
-		     const struct ps_settings *set);
+bool ctl_put_service(struct nlmsghdr *nlh, size_t size,
+		     const struct ctl_service *svc, bool name_only);
+bool ctl_put_rule(struct nlmsghdr *nlh, size_t size, const struct ctl_rule *r,
+		  bool with_service);
+bool ctl_put_settings(struct nlmsghdr *nlh, size_t size,
+		      const struct ctl_settings *set);
 
 /* Dumps into arrays, consistent with each other (same generation) */
-int ps_get_services(struct ps_nl *nl, struct ps_service **svcs, size_t *n,
-		    uint32_t *gen);
-int ps_get_service(struct ps_nl *nl, const char *name, struct ps_service *svc);
-int ps_get_rules(struct ps_nl *nl, struct ps_rule **rules, size_t *n,
-		 uint32_t *gen);
-int ps_get_settings(struct ps_nl *nl, struct ps_settings *set, uint32_t *gen);
-int ps_get_config(struct ps_nl *nl, struct ps_config *cfg);
+int ctl_get_services(struct ctl_nl *nl, struct ctl_service **svcs, size_t *n,
+		     uint32_t *gen);
+int ctl_get_service(struct ctl_nl *nl, const char *name, struct ctl_service *svc);
+int ctl_get_rules(struct ctl_nl *nl, struct ctl_rule **rules, size_t *n,
+		  uint32_t *gen);
+int ctl_get_settings(struct ctl_nl *nl, struct ctl_settings *set, uint32_t *gen);
+int ctl_get_config(struct ctl_nl *nl, struct ctl_config *cfg);
 
 /* Prints "portsteerctl: WHAT: strerror[: extack]" to stderr */
 void nl_error(struct nlsock *s, int err, const char *fmt, ...)

@@ -38,7 +38,7 @@ static void fmt_queue(char *buf, size_t len, uint16_t q, uint32_t count)
 		snprintf(buf, len, "%u", q);
 }
 
-json_t *service_json(const struct ps_service *s)
+json_t *service_json(const struct ctl_service *s)
 {
 	json_t *j = json_object();
 
@@ -59,7 +59,7 @@ json_t *service_json(const struct ps_service *s)
 	return j;
 }
 
-json_t *rule_json(const struct ps_rule *r)
+json_t *rule_json(const struct ctl_rule *r)
 {
 	json_t *j = json_object();
 
@@ -72,7 +72,7 @@ json_t *rule_json(const struct ps_rule *r)
 	return j;
 }
 
-json_t *settings_json(const struct ps_settings *s)
+json_t *settings_json(const struct ctl_settings *s)
 {
 	json_t *j = json_object();
 
@@ -103,7 +103,7 @@ json_t *settings_json(const struct ps_settings *s)
 	return j;
 }
 
-json_t *stats_json(const struct ps_stats *st)
+json_t *stats_json(const struct ctl_stats *st)
 {
 	json_t *j = json_object();
 
@@ -118,7 +118,7 @@ json_t *stats_json(const struct ps_stats *st)
 	return j;
 }
 
-json_t *queue_state_json(uint16_t queue, const struct ps_queue_state *q)
+json_t *queue_state_json(uint16_t queue, const struct ctl_queue_state *q)
 {
 	json_t *j = json_object();
 
@@ -137,7 +137,7 @@ json_t *queue_state_json(uint16_t queue, const struct ps_queue_state *q)
 }
 
 /* service web queue 10-13 balance flow bypass rules 2 [packets N bytes N] */
-void print_service(FILE *f, const struct ps_service *s)
+void print_service(FILE *f, const struct ctl_service *s)
 {
 	char q[16];
 
@@ -154,7 +154,7 @@ void print_service(FILE *f, const struct ps_service *s)
 }
 
 /* inet tcp dport http[ service web] */
-void print_rule(FILE *f, const struct ps_rule *r, bool with_service,
+void print_rule(FILE *f, const struct ctl_rule *r, bool with_service,
 		bool numeric)
 {
 	char p[32];
@@ -168,7 +168,7 @@ void print_rule(FILE *f, const struct ps_rule *r, bool with_service,
 	fputc('\n', f);
 }
 
-void print_settings(FILE *f, const struct ps_settings *s)
+void print_settings(FILE *f, const struct ctl_settings *s)
 {
 	if (s->have & PS_SET_HOOK)
 		fprintf(f, "hook %s\n", hook_name(s->hook));
@@ -191,7 +191,7 @@ void print_settings(FILE *f, const struct ps_settings *s)
 			(unsigned long long)s->table_bytes);
 }
 
-void print_stats(FILE *f, const struct ps_stats *st)
+void print_stats(FILE *f, const struct ctl_stats *st)
 {
 	fprintf(f, "seen %llu\nmatched %llu\nunmatched %llu\nno-l4 %llu\n"
 		"malformed %llu\nicmp-followed %llu\ndropped %llu\n",
@@ -203,7 +203,7 @@ void print_stats(FILE *f, const struct ps_stats *st)
 		(unsigned long long)st->dropped);
 }
 
-void print_queue_state(FILE *f, uint16_t queue, const struct ps_queue_state *q)
+void print_queue_state(FILE *f, uint16_t queue, const struct ctl_queue_state *q)
 {
 	if (!q)
 		fprintf(f, "queue %u: no consumer\n", queue);
@@ -218,9 +218,9 @@ void print_queue_state(FILE *f, uint16_t queue, const struct ps_queue_state *q)
  * rules in the kernel's order; numeric ports and explicit family and
  * balance, so the same configuration always prints the same bytes.
  */
-void print_save(FILE *f, const struct ps_config *cfg)
+void print_save(FILE *f, const struct ctl_config *cfg)
 {
-	const struct ps_settings *s = &cfg->settings;
+	const struct ctl_settings *s = &cfg->settings;
 	size_t i;
 
 	if (s->have & PS_SET_WRITABLE) {
@@ -239,7 +239,7 @@ void print_save(FILE *f, const struct ps_config *cfg)
 		fputc('\n', f);
 	}
 	for (i = 0; i < cfg->n_services; i++) {
-		const struct ps_service *v = &cfg->services[i];
+		const struct ctl_service *v = &cfg->services[i];
 		char q[16];
 
 		fmt_queue(q, sizeof(q), v->queue, v->queue_count);
@@ -252,8 +252,8 @@ void print_save(FILE *f, const struct ps_config *cfg)
 	}
 }
 
-json_t *show_json(const struct ps_config *cfg,
-		  const struct ps_queue_table *qt)
+json_t *show_json(const struct ctl_config *cfg,
+		  const struct ctl_queue_table *qt)
 {
 	json_t *j = json_object(), *svcs = json_array();
 	size_t i, k;
@@ -261,7 +261,7 @@ json_t *show_json(const struct ps_config *cfg,
 
 	json_object_set_new(j, "generation", json_integer(cfg->generation));
 	for (i = 0; i < cfg->n_services; i++) {
-		const struct ps_service *s = &cfg->services[i];
+		const struct ctl_service *s = &cfg->services[i];
 		json_t *js = service_json(s), *rules = json_array();
 
 		for (k = 0; k < cfg->n_rules; k++) {
@@ -298,14 +298,14 @@ json_t *show_json(const struct ps_config *cfg,
  *	inet tcp dport http
  *	queue 10: no consumer            (with -s)
  */
-void print_show(FILE *f, const struct ps_config *cfg,
-		const struct ps_queue_table *qt)
+void print_show(FILE *f, const struct ctl_config *cfg,
+		const struct ctl_queue_table *qt)
 {
 	size_t i, k;
 	uint32_t q;
 
 	for (i = 0; i < cfg->n_services; i++) {
-		const struct ps_service *s = &cfg->services[i];
+		const struct ctl_service *s = &cfg->services[i];
 
 		print_service(f, s);
 		for (k = 0; k < cfg->n_rules; k++) {
@@ -325,9 +325,9 @@ void print_show(FILE *f, const struct ps_config *cfg,
 }
 
 /* /proc/net/netfilter/nfnetlink_queue: one row per bound queue. */
-int queue_table_read(const char *path, struct ps_queue_table *qt)
+int queue_table_read(const char *path, struct ctl_queue_table *qt)
 {
-	struct ps_queue_state st;
+	struct ctl_queue_state st;
 	unsigned int qn, one;
 	char line[256];
 	FILE *f;
@@ -352,8 +352,8 @@ int queue_table_read(const char *path, struct ps_queue_table *qt)
 	return 0;
 }
 
-const struct ps_queue_state *queue_table_find(const struct ps_queue_table *qt,
-					      uint16_t queue)
+const struct ctl_queue_state *queue_table_find(const struct ctl_queue_table *qt,
+					       uint16_t queue)
 {
 	size_t i;
 

@@ -285,7 +285,7 @@ check:
 	return 0;
 }
 
-void format_rule(char *buf, size_t len, const struct ps_rule *r)
+void format_rule(char *buf, size_t len, const struct ctl_rule *r)
 {
 	if (r->port_min == r->port_max)
 		snprintf(buf, len, "%s %s dport %u", family_name(r->family),
@@ -295,12 +295,12 @@ void format_rule(char *buf, size_t len, const struct ps_rule *r)
 			 proto_name(r->proto) ?: "?", r->port_min, r->port_max);
 }
 
-static const struct ps_rule *sort_base;
+static const struct ctl_rule *sort_base;
 
 static int cmp_rule_idx(const void *a, const void *b)
 {
-	const struct ps_rule *x = &sort_base[*(const size_t *)a];
-	const struct ps_rule *y = &sort_base[*(const size_t *)b];
+	const struct ctl_rule *x = &sort_base[*(const size_t *)a];
+	const struct ctl_rule *y = &sort_base[*(const size_t *)b];
 
 	if (x->proto != y->proto)
 		return x->proto - y->proto;
@@ -316,8 +316,8 @@ static int cmp_rule_idx(const void *a, const void *b)
  * reported once, with that earlier rule: pairs[i][0] < pairs[i][1] in
  * input order.
  */
-size_t rules_overlaps(const struct ps_rule *rules, size_t n,
-		      struct ps_pair *pairs, size_t max)
+size_t rules_overlaps(const struct ctl_rule *rules, size_t n,
+		      struct ctl_pair *pairs, size_t max)
 {
 	size_t *idx, i, found = 0;
 	int last_proto = -1;
@@ -333,7 +333,7 @@ size_t rules_overlaps(const struct ps_rule *rules, size_t n,
 	sort_base = rules;
 	qsort(idx, n, sizeof(*idx), cmp_rule_idx);
 	for (i = 0; i < n && found < max; i++) {
-		const struct ps_rule *r = &rules[idx[i]];
+		const struct ctl_rule *r = &rules[idx[i]];
 		bool hit = false;
 
 		if (r->proto != last_proto) {
@@ -366,12 +366,12 @@ size_t rules_overlaps(const struct ps_rule *rules, size_t n,
 }
 
 int parse_ports(uint8_t proto, const char *ports, const char *ctx,
-		struct ps_rule **rules, size_t *n, char *err)
+		struct ctl_rule **rules, size_t *n, char *err)
 {
 	char *copy, *item, *p;
-	struct ps_rule *v = NULL;
+	struct ctl_rule *v = NULL;
 	size_t cnt = 0;
-	struct ps_pair pair[1];
+	struct ctl_pair pair[1];
 	char **items = NULL;
 	int ret = -EINVAL;
 
@@ -417,7 +417,7 @@ out:
 /* service add NAME queue Q[-Q2] [balance flow|cpu] [bypass] */
 /* service change NAME [queue Q[-Q2]] [balance flow|cpu] [bypass|nobypass] */
 int parse_service_cmd(int argc, char **argv, bool change,
-		      struct ps_service *svc, char *err)
+		      struct ctl_service *svc, char *err)
 {
 	int i;
 
@@ -494,13 +494,13 @@ twice:
 }
 
 /* rule add|del [ip|ip6|inet] PROTO dport PORTS [service NAME] */
-int parse_rule_cmd(int argc, char **argv, bool add, struct ps_rule **rules,
+int parse_rule_cmd(int argc, char **argv, bool add, struct ctl_rule **rules,
 		   size_t *n, char *err)
 {
 	char ctx[PS_ERR_MAX];
 	const char *service = NULL;
 	int family = PORTSTEER_FAMILY_INET, proto, i = 0;
-	struct ps_rule *v;
+	struct ctl_rule *v;
 	size_t cnt, k;
 
 	if (argc > 0 && family_from_name(argv[0]) > 0)
@@ -576,7 +576,7 @@ static int parse_on_off(const char *s, uint8_t *v)
 /* settings set [hook prerouting|input] [priority N] [defrag on|off]
  *              [icmp-errors on|off] [seed N]
  */
-int parse_settings_cmd(int argc, char **argv, struct ps_settings *set,
+int parse_settings_cmd(int argc, char **argv, struct ctl_settings *set,
 		       char *err)
 {
 	unsigned int bit;
@@ -669,7 +669,7 @@ int split_line(char *line, char ***argv, int *argc)
 	return 0;
 }
 
-void config_free(struct ps_config *cfg)
+void config_free(struct ctl_config *cfg)
 {
 	free(cfg->services);
 	free(cfg->rules);
@@ -679,8 +679,8 @@ void config_free(struct ps_config *cfg)
 	cfg->n_rules = 0;
 }
 
-static const struct ps_service *find_service(const struct ps_config *cfg,
-					     const char *name)
+static const struct ctl_service *find_service(const struct ctl_config *cfg,
+					      const char *name)
 {
 	size_t i;
 
@@ -709,13 +709,13 @@ static int line_error(FILE *errf, int *errors, const char *fname, int line,
 }
 
 /* A "service add" line of a configuration file. */
-static void config_service(struct ps_config *cfg, int argc, char **argv,
+static void config_service(struct ctl_config *cfg, int argc, char **argv,
 			   int lineno, const char *fname, FILE *errf,
 			   int *errors)
 {
-	const struct ps_service *old;
+	const struct ctl_service *old;
 	char err[PS_ERR_MAX];
-	struct ps_service s;
+	struct ctl_service s;
 
 	if (parse_service_cmd(argc, argv, false, &s, err)) {
 		line_error(errf, errors, fname, lineno, "%s", err);
@@ -735,12 +735,12 @@ static void config_service(struct ps_config *cfg, int argc, char **argv,
 }
 
 /* A "rule add" line; @rcap: the room in cfg->rules. */
-static void config_rules(struct ps_config *cfg, size_t *rcap, int argc,
+static void config_rules(struct ctl_config *cfg, size_t *rcap, int argc,
 			 char **argv, int lineno, const char *fname,
 			 FILE *errf, int *errors)
 {
 	char err[PS_ERR_MAX];
-	struct ps_rule *v;
+	struct ctl_rule *v;
 	size_t n, i;
 
 	if (parse_rule_cmd(argc, argv, true, &v, &n, err)) {
@@ -759,12 +759,12 @@ static void config_rules(struct ps_config *cfg, size_t *rcap, int argc,
 }
 
 /* A "settings set" line; @settings_line: the last one that set any. */
-static void config_settings(struct ps_config *cfg, int *settings_line,
+static void config_settings(struct ctl_config *cfg, int *settings_line,
 			    int argc, char **argv, int lineno,
 			    const char *fname, FILE *errf, int *errors)
 {
 	char err[PS_ERR_MAX];
-	struct ps_settings s;
+	struct ctl_settings s;
 
 	if (parse_settings_cmd(argc, argv, &s, err)) {
 		line_error(errf, errors, fname, lineno, "%s", err);
@@ -792,10 +792,10 @@ static void config_settings(struct ps_config *cfg, int *settings_line,
 }
 
 /* What a whole file must hold: known services, rules that do not overlap. */
-static void config_check(const struct ps_config *cfg, const char *fname,
+static void config_check(const struct ctl_config *cfg, const char *fname,
 			 FILE *errf, int *errors)
 {
-	struct ps_pair *pairs;
+	struct ctl_pair *pairs;
 	size_t i, np;
 
 	for (i = 0; i < cfg->n_rules; i++)
@@ -807,8 +807,8 @@ static void config_check(const struct ps_config *cfg, const char *fname,
 	pairs = xrealloc(NULL, MAX_LINE_ERRORS * sizeof(*pairs));
 	np = rules_overlaps(cfg->rules, cfg->n_rules, pairs, MAX_LINE_ERRORS);
 	for (i = 0; i < np; i++) {
-		const struct ps_rule *a = &cfg->rules[pairs[i].first];
-		const struct ps_rule *b = &cfg->rules[pairs[i].second];
+		const struct ctl_rule *a = &cfg->rules[pairs[i].first];
+		const struct ctl_rule *b = &cfg->rules[pairs[i].second];
 		char da[64], db[64];
 
 		format_rule(da, sizeof(da), a);
@@ -825,7 +825,7 @@ static void config_check(const struct ps_config *cfg, const char *fname,
  * "settings set" lines, '#' comments, blank lines. Every error is printed
  * to errf as FILE:LINE: message; returns the number of errors.
  */
-int parse_config(FILE *f, const char *fname, struct ps_config *cfg,
+int parse_config(FILE *f, const char *fname, struct ctl_config *cfg,
 		 FILE *errf)
 {
 	int settings_line = 0, argc, errors = 0, lineno = 0;

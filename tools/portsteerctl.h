@@ -23,23 +23,23 @@
 #define EXIT_USAGE	2
 
 /* Global options */
-struct ps_opts {
+struct ctl_opts {
 	bool json;
 	bool stats;
 	bool numeric;
 	const char *netns;
 };
 
-extern struct ps_opts opts;
+extern struct ctl_opts opts;
 
-/* Bits of ps_service.have */
+/* Bits of ctl_service.have */
 #define PS_SVC_QUEUE	(1U << 0)	/* queue and queue_count */
 #define PS_SVC_BALANCE	(1U << 1)
 #define PS_SVC_BYPASS	(1U << 2)
 #define PS_SVC_RULES	(1U << 3)
 #define PS_SVC_STATS	(1U << 4)
 
-struct ps_service {
+struct ctl_service {
 	char name[PORTSTEER_SERVICE_NAME_MAX + 1];
 	unsigned int have;
 	uint16_t queue;
@@ -52,7 +52,7 @@ struct ps_service {
 	int line;		/* apply file line, 0 otherwise */
 };
 
-struct ps_rule {
+struct ctl_rule {
 	uint8_t family;		/* enum portsteer_family */
 	uint8_t proto;		/* IPPROTO_* */
 	uint16_t port_min;
@@ -61,7 +61,7 @@ struct ps_rule {
 	int line;
 };
 
-/* Bits of ps_settings.have */
+/* Bits of ctl_settings.have */
 #define PS_SET_HOOK		(1U << 0)
 #define PS_SET_PRIORITY		(1U << 1)
 #define PS_SET_DEFRAG		(1U << 2)
@@ -72,7 +72,7 @@ struct ps_rule {
 #define PS_SET_HOOK_ACTIVE	(1U << 6)
 #define PS_SET_TABLE_BYTES	(1U << 7)
 
-struct ps_settings {
+struct ctl_settings {
 	unsigned int have;
 	uint8_t hook;
 	int32_t priority;
@@ -88,7 +88,7 @@ struct ps_settings {
 	int line;
 };
 
-struct ps_stats {
+struct ctl_stats {
 	uint64_t seen;
 	uint64_t matched;
 	uint64_t unmatched;
@@ -99,17 +99,17 @@ struct ps_stats {
 };
 
 /* A whole configuration: an apply file, or what save reads back. */
-struct ps_config {
-	struct ps_settings settings;
-	struct ps_service *services;
+struct ctl_config {
+	struct ctl_settings settings;
+	struct ctl_service *services;
 	size_t n_services;
-	struct ps_rule *rules;
+	struct ctl_rule *rules;
 	size_t n_rules;
 	uint32_t generation;
 };
 
 /* One row of /proc/net/netfilter/nfnetlink_queue */
-struct ps_queue_state {
+struct ctl_queue_state {
 	uint16_t queue;
 	bool bound;
 	uint32_t portid;
@@ -121,8 +121,8 @@ struct ps_queue_state {
 	uint32_t id_sequence;
 };
 
-struct ps_queue_table {
-	struct ps_queue_state *rows;
+struct ctl_queue_table {
+	struct ctl_queue_state *rows;
 	size_t n;
 };
 
@@ -148,49 +148,49 @@ const char *services_name(uint16_t port, uint8_t proto);
 int parse_queue_range(const char *s, uint16_t *queue, uint32_t *count,
 		      char *err);
 int parse_ports(uint8_t proto, const char *ports, const char *ctx,
-		struct ps_rule **rules, size_t *n, char *err);
+		struct ctl_rule **rules, size_t *n, char *err);
 int parse_service_cmd(int argc, char **argv, bool change,
-		      struct ps_service *svc, char *err);
-int parse_rule_cmd(int argc, char **argv, bool add, struct ps_rule **rules,
+		      struct ctl_service *svc, char *err);
+int parse_rule_cmd(int argc, char **argv, bool add, struct ctl_rule **rules,
 		   size_t *n, char *err);
-int parse_settings_cmd(int argc, char **argv, struct ps_settings *set,
+int parse_settings_cmd(int argc, char **argv, struct ctl_settings *set,
 		       char *err);
-struct ps_pair {
+struct ctl_pair {
 	size_t first;
 	size_t second;
 };
 
-size_t rules_overlaps(const struct ps_rule *rules, size_t n,
-		      struct ps_pair *pairs, size_t max);
-void format_rule(char *buf, size_t len, const struct ps_rule *r);
+size_t rules_overlaps(const struct ctl_rule *rules, size_t n,
+		      struct ctl_pair *pairs, size_t max);
+void format_rule(char *buf, size_t len, const struct ctl_rule *r);
 int split_line(char *line, char ***argv, int *argc);
-int parse_config(FILE *f, const char *fname, struct ps_config *cfg,
+int parse_config(FILE *f, const char *fname, struct ctl_config *cfg,
 		 FILE *errf);
-void config_free(struct ps_config *cfg);
+void config_free(struct ctl_config *cfg);
 
 /* output (output.c) */
 int format_ports(char *buf, size_t len, uint8_t proto, uint16_t min,
 		 uint16_t max, bool numeric);
 void print_json(json_t *j);
-json_t *service_json(const struct ps_service *s);
-json_t *rule_json(const struct ps_rule *r);
-json_t *settings_json(const struct ps_settings *s);
-json_t *stats_json(const struct ps_stats *st);
-json_t *queue_state_json(uint16_t queue, const struct ps_queue_state *q);
-void print_service(FILE *f, const struct ps_service *s);
-void print_rule(FILE *f, const struct ps_rule *r, bool with_service,
+json_t *service_json(const struct ctl_service *s);
+json_t *rule_json(const struct ctl_rule *r);
+json_t *settings_json(const struct ctl_settings *s);
+json_t *stats_json(const struct ctl_stats *st);
+json_t *queue_state_json(uint16_t queue, const struct ctl_queue_state *q);
+void print_service(FILE *f, const struct ctl_service *s);
+void print_rule(FILE *f, const struct ctl_rule *r, bool with_service,
 		bool numeric);
-void print_settings(FILE *f, const struct ps_settings *s);
-void print_stats(FILE *f, const struct ps_stats *st);
+void print_settings(FILE *f, const struct ctl_settings *s);
+void print_stats(FILE *f, const struct ctl_stats *st);
 void print_queue_state(FILE *f, uint16_t queue,
-		       const struct ps_queue_state *q);
-void print_save(FILE *f, const struct ps_config *cfg);
-json_t *show_json(const struct ps_config *cfg,
-		  const struct ps_queue_table *qt);
-void print_show(FILE *f, const struct ps_config *cfg,
-		const struct ps_queue_table *qt);
-int queue_table_read(const char *path, struct ps_queue_table *qt);
-const struct ps_queue_state *queue_table_find(const struct ps_queue_table *qt,
-					      uint16_t queue);
+		       const struct ctl_queue_state *q);
+void print_save(FILE *f, const struct ctl_config *cfg);
+json_t *show_json(const struct ctl_config *cfg,
+		  const struct ctl_queue_table *qt);
+void print_show(FILE *f, const struct ctl_config *cfg,
+		const struct ctl_queue_table *qt);
+int queue_table_read(const char *path, struct ctl_queue_table *qt);
+const struct ctl_queue_state *queue_table_find(const struct ctl_queue_table *qt,
+					       uint16_t queue);
 
 #endif /* PORTSTEERCTL_H */

@@ -33,7 +33,7 @@ static int proto_ok(uint8_t p)
 	       p == IPPROTO_SCTP || p == IPPROTO_DCCP;
 }
 
-static void check_rule(const struct ps_rule *r)
+static void check_rule(const struct ctl_rule *r)
 {
 	check(proto_ok(r->proto), "rule protocol");
 	check(r->family >= PORTSTEER_FAMILY_IPV4 && r->family <= PORTSTEER_FAMILY_INET,
@@ -41,13 +41,13 @@ static void check_rule(const struct ps_rule *r)
 	check(r->port_min >= 1 && r->port_min <= r->port_max, "rule port range");
 }
 
-static void check_config(const struct ps_config *cfg)
+static void check_config(const struct ctl_config *cfg)
 {
-	struct ps_pair pair[1];
+	struct ctl_pair pair[1];
 	size_t i, j;
 
 	for (i = 0; i < cfg->n_services; i++) {
-		const struct ps_service *s = &cfg->services[i];
+		const struct ctl_service *s = &cfg->services[i];
 
 		check(valid_service_name(s->name), "service name");
 		check(s->queue_count >= 1 && (uint32_t)s->queue + s->queue_count - 1 <= 65535,
@@ -56,7 +56,7 @@ static void check_config(const struct ps_config *cfg)
 			check(strcmp(s->name, cfg->services[j].name) != 0, "duplicate service");
 	}
 	for (i = 0; i < cfg->n_rules; i++) {
-		const struct ps_rule *r = &cfg->rules[i];
+		const struct ctl_rule *r = &cfg->rules[i];
 
 		check_rule(r);
 		for (j = 0; j < cfg->n_services; j++)
@@ -71,8 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE,
 					  IPPROTO_SCTP, IPPROTO_DCCP };
-	struct ps_config cfg;
-	struct ps_rule *rules;
+	struct ctl_config cfg;
+	struct ctl_rule *rules;
 	char err[PS_ERR_MAX], *first;
 	uint16_t queue;
 	uint32_t count;

@@ -12,7 +12,7 @@
 
 #include "portsteerctl.h"
 
-struct ps_opts opts;
+struct ctl_opts opts;
 static const char *golden_dir;
 static int failed;
 
@@ -40,7 +40,7 @@ static void t_ports(const char *name, const char *proto, const char *ports,
 		    const char *want)
 {
 	char err[PS_ERR_MAX] = "", got[1024] = "", ctx[256];
-	struct ps_rule *r = NULL;
+	struct ctl_rule *r = NULL;
 	size_t n = 0, i, len = 0;
 	int p = proto_from_name(proto);
 
@@ -61,7 +61,7 @@ static void t_ports_err(const char *name, const char *proto,
 			const char *ports, const char *want)
 {
 	char err[PS_ERR_MAX] = "", ctx[256];
-	struct ps_rule *r = NULL;
+	struct ctl_rule *r = NULL;
 	size_t n;
 
 	snprintf(ctx, sizeof(ctx), "%s dport %s", proto, ports);
@@ -85,9 +85,9 @@ static void t_cmd_err(const char *name, const char *kind, const char *line,
 		      const char *want)
 {
 	char buf[512], err[PS_ERR_MAX] = "", **argv;
-	struct ps_service svc;
-	struct ps_settings set;
-	struct ps_rule *r = NULL;
+	struct ctl_service svc;
+	struct ctl_settings set;
+	struct ctl_rule *r = NULL;
 	size_t n;
 	int argc, ret;
 
@@ -157,11 +157,11 @@ static char *json_text(json_t *j)
 	return out;
 }
 
-static struct ps_config sample(void)
+static struct ctl_config sample(void)
 {
-	static struct ps_service svcs[2];
-	static struct ps_rule rules[4];
-	struct ps_config cfg = { 0 };
+	static struct ctl_service svcs[2];
+	static struct ctl_rule rules[4];
+	struct ctl_config cfg = { 0 };
 
 	memset(svcs, 0, sizeof(svcs));
 	memset(rules, 0, sizeof(rules));
@@ -182,13 +182,13 @@ static struct ps_config sample(void)
 	svcs[1].bypass = 1;
 	svcs[1].rules = 3;
 	svcs[1].packets = 12345678901ULL;
-	rules[0] = (struct ps_rule){ PORTSTEER_FAMILY_IPV4, IPPROTO_UDP, 53, 53,
+	rules[0] = (struct ctl_rule){ PORTSTEER_FAMILY_IPV4, IPPROTO_UDP, 53, 53,
 				     "dns", 0 };
-	rules[1] = (struct ps_rule){ PORTSTEER_FAMILY_INET, IPPROTO_TCP, 80, 80,
+	rules[1] = (struct ctl_rule){ PORTSTEER_FAMILY_INET, IPPROTO_TCP, 80, 80,
 				     "web", 0 };
-	rules[2] = (struct ps_rule){ PORTSTEER_FAMILY_INET, IPPROTO_TCP, 443,
+	rules[2] = (struct ctl_rule){ PORTSTEER_FAMILY_INET, IPPROTO_TCP, 443,
 				     443, "web", 0 };
-	rules[3] = (struct ps_rule){ PORTSTEER_FAMILY_IPV6, IPPROTO_TCP, 8000,
+	rules[3] = (struct ctl_rule){ PORTSTEER_FAMILY_IPV6, IPPROTO_TCP, 8000,
 				     8080, "web", 0 };
 	cfg.services = svcs;
 	cfg.n_services = 2;
@@ -210,10 +210,10 @@ static struct ps_config sample(void)
 	return cfg;
 }
 
-static char *capture(void (*fn)(FILE *f, const struct ps_config *cfg,
-				const struct ps_queue_table *qt),
-		     const struct ps_config *cfg,
-		     const struct ps_queue_table *qt)
+static char *capture(void (*fn)(FILE *f, const struct ctl_config *cfg,
+				const struct ctl_queue_table *qt),
+		     const struct ctl_config *cfg,
+		     const struct ctl_queue_table *qt)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -224,8 +224,8 @@ static char *capture(void (*fn)(FILE *f, const struct ps_config *cfg,
 	return buf;
 }
 
-static void save_wrap(FILE *f, const struct ps_config *cfg,
-		      const struct ps_queue_table *qt)
+static void save_wrap(FILE *f, const struct ctl_config *cfg,
+		      const struct ctl_queue_table *qt)
 {
 	(void)qt;
 	print_save(f, cfg);
@@ -233,13 +233,13 @@ static void save_wrap(FILE *f, const struct ps_config *cfg,
 
 static void t_output(void)
 {
-	struct ps_config cfg = sample();
-	struct ps_queue_state rows[1] = { {
+	struct ctl_config cfg = sample();
+	struct ctl_queue_state rows[1] = { {
 		.queue = 11, .bound = true, .portid = 4242, .waiting = 8,
 		.copy_mode = 2, .copy_range = 65535, .dropped = 4,
 		.user_dropped = 1, .id_sequence = 99,
 	} };
-	struct ps_queue_table qt = { rows, 1 };
+	struct ctl_queue_table qt = { rows, 1 };
 	char *s;
 
 	opts.stats = false;
@@ -255,7 +255,7 @@ static void t_output(void)
 	t_golden("json_settings", "settings.json", s);
 	free(s);
 	{
-		struct ps_stats st = { 100, 90, 8, 1, 1, 3, 2 };
+		struct ctl_stats st = { 100, 90, 8, 1, 1, 3, 2 };
 
 		s = json_text(stats_json(&st));
 		t_golden("json_stats", "stats.json", s);
@@ -289,7 +289,7 @@ static void t_config(void)
 {
 	char *errbuf = NULL, *saved = NULL;
 	size_t errlen = 0, savedlen = 0;
-	struct ps_config cfg, cfg2;
+	struct ctl_config cfg, cfg2;
 	FILE *f, *e, *m;
 	int n;
 
@@ -362,13 +362,13 @@ static void t_config(void)
 
 static void t_overlaps(void)
 {
-	struct ps_rule r[4] = {
+	struct ctl_rule r[4] = {
 		{ PORTSTEER_FAMILY_IPV4, IPPROTO_TCP, 10, 20, "a", 1 },
 		{ PORTSTEER_FAMILY_IPV6, IPPROTO_TCP, 15, 15, "a", 2 },
 		{ PORTSTEER_FAMILY_INET, IPPROTO_UDP, 15, 15, "a", 3 },
 		{ PORTSTEER_FAMILY_IPV6, IPPROTO_TCP, 5, 100, "a", 4 },
 	};
-	struct ps_pair pairs[4];
+	struct ctl_pair pairs[4];
 	size_t n;
 
 	n = rules_overlaps(r, 3, pairs, 4);
@@ -411,9 +411,9 @@ static void t_services(void)
 int main(int argc, char **argv)
 {
 	char line[256], err[PS_ERR_MAX], **av;
-	struct ps_service svc;
-	struct ps_settings set;
-	struct ps_rule *r;
+	struct ctl_service svc;
+	struct ctl_settings set;
+	struct ctl_rule *r;
 	size_t n;
 	int ac;
 
