@@ -37,6 +37,45 @@ ktap_result() {		# ktap_result NAME COMMAND...: one test from a command's status
 	if "$@"; then ktap_pass "$name"; else ktap_fail "$name"; fi
 }
 
+# A script made of test_NAME functions lists them as NAME:RESULTS, RESULTS
+# being how many results the test reports; its plan is computed from them.
+ktap_plan() {		# ktap_plan NAME:RESULTS...: prints the sum of RESULTS
+	local t n=0
+	for t; do
+		n=$((n + ${t#*:}))
+	done
+	echo "$n"
+}
+
+ktap_run() {		# ktap_run NAME:RESULTS...: test_NAME of each, in order
+	# Names of its own: the tests' variables are dynamically scoped.
+	local _kr_t _kr_name _kr_want _kr_before _kr_got
+	for _kr_t; do
+		_kr_name=${_kr_t%%:*} _kr_want=${_kr_t#*:}
+		_kr_before=$_ktap_n
+		"test_$_kr_name"
+		_kr_got=$((_ktap_n - _kr_before))
+		# The plan holds whatever a test did: what it left out fails.
+		while [ "$_kr_got" -lt "$_kr_want" ]; do
+			_kr_got=$((_kr_got + 1))
+			diag "test_$_kr_name reported fewer results than its $_kr_want"
+			ktap_fail "${_kr_name}_result_$_kr_got"
+		done
+		[ "$_kr_got" -eq "$_kr_want" ] ||
+			diag "test_$_kr_name reported $_kr_got results, not $_kr_want: fix its count"
+	done
+}
+
+ktap_skip_all() {	# ktap_skip_all REASON NAME:RESULTS...: skip every result
+	local reason=$1 t i
+	shift
+	for t; do
+		for ((i = 1; i <= ${t#*:}; i++)); do
+			ktap_skip "${t%%:*}_$i" "$reason"
+		done
+	done
+}
+
 ktap_finish() {
 	echo "# Totals: pass:$_ktap_pass fail:$_ktap_fail xfail:0 xpass:0 skip:$_ktap_skip error:0"
 	[ "$_ktap_fail" -eq 0 ]
