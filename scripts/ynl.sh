@@ -11,7 +11,8 @@
 #
 # Usage: ynl.sh dir           print the directory holding tools/net/ynl
 #        ynl.sh validate      check the spec against the kernel's schema
-#        ynl.sh regen         write the generated files into the tree
+#        ynl.sh regen         write the generated files into the tree (and
+#                             the syzkaller description, scripts/ynl-syz.py)
 #        ynl.sh check         fail if the generated files in the tree differ
 #                             from a fresh generation
 #        ynl.sh ktap          validate and check, as KTAP (make check runs it)
@@ -25,6 +26,8 @@ spec=$top/Documentation/netlink/specs/portsteer.yaml
 py=/usr/bin/python3
 
 say() { echo "ynl: $*" >&2; }
+
+syz=selftests/syzkaller/socket_netlink_generic_portsteer.txt
 
 # What the generator writes, from the spec: file, mode, header or source.
 outputs=(
@@ -91,6 +94,9 @@ generate() {		# generate SRC OUTDIR
 				"$kind" -o "$out/$file")
 	done
 	rm -rf "${staged%/Documentation/*}"
+	# Ours, not the kernel's generator: the syzkaller description.
+	mkdir -p "$out/$(dirname "$syz")"
+	"$py" "$top/scripts/ynl-syz.py" "$spec" "$out/$syz"
 }
 
 cmd=${1:-}
@@ -115,7 +121,7 @@ check)
 	trap 'rm -rf "$out"' EXIT
 	generate "$src" "$out"
 	rc=0
-	for line in "${outputs[@]}"; do
+	for line in "${outputs[@]}" "$syz"; do
 		read -r file _ <<<"$line"
 		diff -u "$top/$file" "$out/$file" || {
 			say "$file differs from what the spec generates: run make regen"
