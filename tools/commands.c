@@ -566,3 +566,29 @@ int cmd_save(int argc, char **argv)
 	ctl_nl_close(&nl);
 	return ret ? EXIT_ERROR : EXIT_OK;
 }
+
+volatile sig_atomic_t got_signal;
+
+static void on_stop_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/*
+ * From here on SIGINT and SIGTERM only end the caller's loop (got_signal):
+ * they are blocked, and unblocked in @waitmask, the mask for ppoll().
+ */
+void catch_stop_signals(sigset_t *waitmask)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}

@@ -3,6 +3,8 @@
 #ifndef PORTSTEERCTL_COMMANDS_H
 #define PORTSTEERCTL_COMMANDS_H
 
+#include <signal.h>
+
 int cmd_service_add(int argc, char **argv);
 int cmd_service_change(int argc, char **argv);
 int cmd_service_del(int argc, char **argv);
@@ -19,5 +21,9 @@ int cmd_save(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
+
+/* The signal (SIGINT, SIGTERM) that ended a loop of listen or monitor. */
+extern volatile sig_atomic_t got_signal;
+void catch_stop_signals(sigset_t *waitmask);
 
 #endif /* PORTSTEERCTL_COMMANDS_H */

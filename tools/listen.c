@@ -45,13 +45,6 @@ struct listener {
 	size_t n_pending;
 };
 
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-	got_signal = sig;
-}
-
 static struct nlmsghdr *nfq_msg(char *buf, uint8_t type, uint16_t queue)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -569,21 +562,13 @@ static int listen_service_queues(struct listener *l, const char *service)
  */
 static int listen_run(struct listener *l, int64_t timeout_ms)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigset_t block, waitmask;
+	sigset_t waitmask;
 	int ret, rc = EXIT_ERROR;
 	uint32_t i, bound = 0;
 	size_t k;
 
 	/* From here on SIGINT/SIGTERM only end the loop: unbind follows. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGTERM);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_stop_signals(&waitmask);
 
 	for (i = 0; i < l->count; i++) {
 		ret = nfq_bind(l, l->queue + i);

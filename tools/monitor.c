@@ -15,13 +15,6 @@
 #include "nl.h"
 #include "commands.h"
 
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-	got_signal = sig;
-}
-
 struct monitor {
 	uint64_t seen;
 	uint64_t max;
@@ -193,9 +186,8 @@ static int cb_notify(const struct nlmsghdr *nlh, void *data)
 
 int cmd_monitor(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct monitor m = { 0 };
-	sigset_t block, waitmask;
+	sigset_t waitmask;
 	struct pollfd pfd;
 	struct ctl_nl nl;
 	uint32_t v;
@@ -228,14 +220,7 @@ int cmd_monitor(int argc, char **argv)
 		ctl_nl_close(&nl);
 		return EXIT_ERROR;
 	}
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGTERM);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_stop_signals(&waitmask);
 
 	pfd.fd = mnl_socket_get_fd(nl.s.sock);
 	pfd.events = POLLIN;

@@ -698,35 +698,43 @@ bool ctl_put_settings(struct nlmsghdr *nlh, size_t size,
 
 /* Dumps into arrays */
 
-struct svc_list {
-	struct ctl_service *v;
-	size_t n;
+/* Objects of one attribute (PORTSTEER_A_SERVICE or _RULE), one per reply. */
+struct obj_list {
+	uint16_t attr;
+	size_t size;			/* of one object */
+	int (*parse)(const struct nlattr *nest, void *obj);
+	char *v;
+	size_t n, cap;
 	uint32_t gen;
 	int err;
 };
 
-static void svc_list_reset(void *data)
+static void obj_list_reset(void *data)
 {
-	struct svc_list *l = data;
+	struct obj_list *l = data;
 
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
+	l->cap = 0;
 	l->err = 0;
 }
 
-static int cb_service(const struct nlmsghdr *nlh, void *data)
+static int cb_obj(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[PORTSTEER_A_MAX + 1];
-	struct svc_list *l = data;
+	struct obj_list *l = data;
 
 	ctl_parse_top(nlh, tb);
 	if (tb[PORTSTEER_A_GENERATION])
 		get_u32(tb[PORTSTEER_A_GENERATION], &l->gen);
-	if (!tb[PORTSTEER_A_SERVICE])
+	if (!tb[l->attr])
 		return MNL_CB_OK;
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-	if (ctl_parse_service(tb[PORTSTEER_A_SERVICE], &l->v[l->n])) {
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = xrealloc(l->v, l->cap * l->size);
+	}
+	if (l->parse(tb[l->attr], l->v + l->n * l->size)) {
 		l->err = -EPROTO;
 		return MNL_CB_ERROR;
 	}
@@ -734,31 +742,50 @@ static int cb_service(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static int parse_service(const struct nlattr *nest, void *obj)
+{
+	return ctl_parse_service(nest, obj);
+}
+
+static int parse_rule(const struct nlattr *nest, void *obj)
+{
+	return ctl_parse_rule(nest, obj);
+}
+
+/* Dump command @cmd into a malloc'ed array of *@n objects at *@v. */
+static int dump_objs(struct ctl_nl *nl, uint8_t cmd, struct obj_list *l,
+		     void **v, size_t *n, uint32_t *gen)
+{
+	int ret;
+
+	ret = ctl_nl_dump(nl, cmd, cb_obj, l, obj_list_reset);
+	if (!ret && l->err)
+		ret = l->err;
+	if (ret) {
+		free(l->v);
+		return ret;
+	}
+	*v = l->v;
+	*n = l->n;
+	if (gen)
+		*gen = l->gen;
+	return 0;
+}
+
 int ctl_get_services(struct ctl_nl *nl, struct ctl_service **svcs, size_t *n,
 		     uint32_t *gen)
 {
-	struct svc_list l = { 0 };
-	int ret;
+	struct obj_list l = { .attr = PORTSTEER_A_SERVICE, .size = sizeof(**svcs),
+			      .parse = parse_service };
 
-	ret = ctl_nl_dump(nl, PORTSTEER_CMD_SERVICE_GET, cb_service, &l,
-			  svc_list_reset);
-	if (!ret && l.err)
-		ret = l.err;
-	if (ret) {
-		free(l.v);
-		return ret;
-	}
-	*svcs = l.v;
-	*n = l.n;
-	if (gen)
-		*gen = l.gen;
-	return 0;
+	return dump_objs(nl, PORTSTEER_CMD_SERVICE_GET, &l, (void **)svcs, n, gen);
 }
 
 int ctl_get_service(struct ctl_nl *nl, const char *name, struct ctl_service *svc)
 {
+	struct obj_list l = { .attr = PORTSTEER_A_SERVICE, .size = sizeof(*svc),
+			      .parse = parse_service };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct svc_list l = { 0 };
 	struct ctl_service key = { 0 };
 	struct nlmsghdr *nlh;
 	int ret;
@@ -766,73 +793,24 @@ int ctl_get_service(struct ctl_nl *nl, const char *name, struct ctl_service *svc
 	snprintf(key.name, sizeof(key.name), "%s", name);
 	nlh = ctl_nl_msg(nl, buf, PORTSTEER_CMD_SERVICE_GET, 0);
 	ctl_put_service(nlh, sizeof(buf), &key, true);
-	ret = ctl_nl_do(nl, nlh, cb_service, &l);
+	ret = ctl_nl_do(nl, nlh, cb_obj, &l);
 	if (!ret && l.err)
 		ret = l.err;
 	if (!ret && l.n != 1)
 		ret = -EPROTO;
 	if (!ret)
-		*svc = l.v[0];
+		memcpy(svc, l.v, sizeof(*svc));
 	free(l.v);
 	return ret;
-}
-
-struct rule_list {
-	struct ctl_rule *v;
-	size_t n, cap;
-	uint32_t gen;
-	int err;
-};
-
-static void rule_list_reset(void *data)
-{
-	struct rule_list *l = data;
-
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-static int cb_rule(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *tb[PORTSTEER_A_MAX + 1];
-	struct rule_list *l = data;
-
-	ctl_parse_top(nlh, tb);
-	if (tb[PORTSTEER_A_GENERATION])
-		get_u32(tb[PORTSTEER_A_GENERATION], &l->gen);
-	if (!tb[PORTSTEER_A_RULE])
-		return MNL_CB_OK;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 64;
-		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
-	}
-	if (ctl_parse_rule(tb[PORTSTEER_A_RULE], &l->v[l->n])) {
-		l->err = -EPROTO;
-		return MNL_CB_ERROR;
-	}
-	l->n++;
-	return MNL_CB_OK;
 }
 
 int ctl_get_rules(struct ctl_nl *nl, struct ctl_rule **rules, size_t *n,
 		  uint32_t *gen)
 {
-	struct rule_list l = { 0 };
-	int ret;
+	struct obj_list l = { .attr = PORTSTEER_A_RULE, .size = sizeof(**rules),
+			      .parse = parse_rule };
 
-	ret = ctl_nl_dump(nl, PORTSTEER_CMD_RULE_GET, cb_rule, &l,
-			  rule_list_reset);
-	if (!ret && l.err)
-		ret = l.err;
-	if (ret) {
-		free(l.v);
-		return ret;
-	}
-	*rules = l.v;
-	*n = l.n;
-	if (gen)
-		*gen = l.gen;
-	return 0;
+	return dump_objs(nl, PORTSTEER_CMD_RULE_GET, &l, (void **)rules, n, gen);
 }
 
 struct settings_reply {
