@@ -15,7 +15,7 @@
 #include <net/netlink.h>
 #include <net/sock.h>
 
-#include "netlink.h"
+#include "nlattr.h"
 
 int portsteer_nl_service_new_doit(struct sk_buff *skb, struct genl_info *info)
 {

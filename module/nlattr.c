@@ -13,7 +13,7 @@
 #include <net/netlink.h>
 #include <net/sock.h>
 
-#include "netlink.h"
+#include "nlattr.h"
 
 /* The highest attribute of one of the generated policies. */
 #define PS_POLICY_MAX(policy) (ARRAY_SIZE(policy) - 1)

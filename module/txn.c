@@ -11,7 +11,7 @@
 #include <net/genetlink.h>
 #include <net/netlink.h>
 
-#include "netlink.h"
+#include "nlattr.h"
 
 void ps_txn_free(struct ps_txn *txn)
 {

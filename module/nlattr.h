@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * portsteer: what the netlink layer's files share. netlink-gen.[ch] are
- * generated from the spec (the policies, the op table and the family);
- * nlattr.c turns attributes into the model's types and back; netlink.c
- * (services, rules, settings, counters) and txn.c (replace transactions)
- * hold the handlers, which only parse, call the model and report.
+ * portsteer: netlink attributes to the model's types and back (nlattr.c),
+ * for the handlers: netlink.c (services, rules, settings, counters) and
+ * txn.c (replace transactions), which only parse, call the model and
+ * report. netlink-gen.[ch] are generated from the spec: the policies, the
+ * op table and the family.
  */
-#ifndef _PORTSTEER_NETLINK_H
-#define _PORTSTEER_NETLINK_H
+#ifndef _PORTSTEER_NLATTR_H
+#define _PORTSTEER_NLATTR_H
 
 #include <net/genetlink.h>
 #include <net/netlink.h>
@@ -64,4 +64,4 @@ void *ps_dump_hdr(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
 		  u32 generation);
 const char *ps_dump_filter(struct netlink_callback *cb);
 
-#endif /* _PORTSTEER_NETLINK_H */
+#endif /* _PORTSTEER_NLATTR_H */
