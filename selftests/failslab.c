@@ -28,7 +28,7 @@
 #define MAX_NTH 2000
 
 static struct nlt_nl nl;
-static char buf[PS_MSG_SIZE];
+static char buf[NLT_MSG_SIZE];
 static unsigned long faults_total;
 
 static int fail_nth_fd = -1;

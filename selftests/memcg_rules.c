@@ -26,7 +26,7 @@ int main(int argc, char **argv)
 {
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE,
 					  IPPROTO_SCTP, IPPROTO_DCCP };
-	static char bufs[NREQ][PS_MSG_SIZE];
+	static char bufs[NREQ][NLT_MSG_SIZE];
 	struct nlmsghdr *req[NREQ];
 	struct nlt_ack ack;
 	struct nlt_nl nl;
@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 			nlt_put_rule(req[i], i < 5 ? PORTSTEER_FAMILY_IPV4 : PORTSTEER_FAMILY_IPV6,
 				     protos[i % 5], p, -1, "s");
 	}
-	memset(nl.rbuf, 0, PS_RECV_SIZE);	/* touched here, charged here */
+	memset(nl.rbuf, 0, NLT_RECV_SIZE);	/* touched here, charged here */
 	printf("# %d requests ready, joining %s\n", NREQ, argv[1]);
 	fflush(stdout);				/* stdio's buffer too */
 	memset(&ack, 0, sizeof(ack));

@@ -1151,7 +1151,7 @@ static void exchange(struct nlt_nl *nl, const struct nlmsghdr *nlh, size_t len,
 		const struct nlmsghdr *h;
 		int left;
 
-		ret = recv(mnl_socket_get_fd(nl->sock), nl->rbuf, PS_RECV_SIZE, flags);
+		ret = recv(mnl_socket_get_fd(nl->sock), nl->rbuf, NLT_RECV_SIZE, flags);
 		if (ret < 0) {
 			if (errno == EAGAIN && synced)
 				break;
@@ -1248,7 +1248,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)seed, count, admin ? "" : " -m unpriv");
 	fflush(stdout);
 
-	buf = malloc(PS_MSG_SIZE);
+	buf = malloc(NLT_MSG_SIZE);
 	if (!buf || nlt_nl_open(&nl))
 		die("cannot open the portsteer family");
 	if (admin) {
@@ -1272,7 +1272,7 @@ int main(int argc, char **argv)
 		gen_msg(&m);
 		nlh = encode(&nl, buf, &m);
 		mutated = chance(15);
-		len = mutated ? mutate(nlh, PS_MSG_SIZE) : nlh->nlmsg_len;
+		len = mutated ? mutate(nlh, NLT_MSG_SIZE) : nlh->nlmsg_len;
 		exchange(&nl, nlh, len, admin, &o);
 		count_err(o.err);
 		if (mutated)

@@ -38,7 +38,7 @@
 #include "kselftest_harness.h"
 #include "nl_util.h"
 
-#define PS_TAINT_BAD	640	/* W (512) and D (128) */
+#define NLT_TAINT_BAD	640	/* W (512) and D (128) */
 
 static int run(const char *cmd)
 {
@@ -1850,9 +1850,9 @@ TEST_F_TIMEOUT(lifetime, config_freed_with_netns_and_module, 300)
 	/* and back, for what follows */
 	ASSERT_EQ(0, nlt_load(""));
 	usleep(500 * 1000);
-	EXPECT_EQ(taint & PS_TAINT_BAD, read_taint() & PS_TAINT_BAD)
+	EXPECT_EQ(taint & NLT_TAINT_BAD, read_taint() & NLT_TAINT_BAD)
 		TH_LOG("kernel tainted %lu", read_taint());
-	EXPECT_EQ(0, read_taint() & PS_TAINT_BAD);
+	EXPECT_EQ(0, read_taint() & NLT_TAINT_BAD);
 }
 
 TEST_HARNESS_MAIN

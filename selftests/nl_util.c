@@ -28,7 +28,7 @@ static int nlt_sock_open(struct nlt_nl *nl)
 	int one = 1;
 
 	memset(nl, 0, sizeof(*nl));
-	nl->rbuf = malloc(PS_RECV_SIZE);
+	nl->rbuf = malloc(NLT_RECV_SIZE);
 	if (!nl->rbuf)
 		return -ENOMEM;
 	nl->sock = mnl_socket_open(NETLINK_GENERIC);
@@ -147,7 +147,7 @@ int nlt_talk(struct nlt_nl *nl, struct nlmsghdr *nlh, nlt_cb_t cb, void *data,
 		const struct nlmsghdr *r;
 		int len;
 
-		n = mnl_socket_recvfrom(nl->sock, nl->rbuf, PS_RECV_SIZE);
+		n = mnl_socket_recvfrom(nl->sock, nl->rbuf, NLT_RECV_SIZE);
 		if (n < 0)
 			return ack->err = -errno;
 		len = n;
@@ -267,7 +267,7 @@ int nlt_recv_ntf(struct nlt_nl *nl, int timeout_ms, nlt_cb_t cb, void *data)
 	n = poll(&pfd, 1, timeout_ms);
 	if (n <= 0)
 		return n < 0 ? -errno : 0;
-	n = mnl_socket_recvfrom(nl->sock, nl->rbuf, PS_RECV_SIZE);
+	n = mnl_socket_recvfrom(nl->sock, nl->rbuf, NLT_RECV_SIZE);
 	if (n < 0)
 		return -errno;
 	len = n;
@@ -618,7 +618,7 @@ int nlt_replace(struct nlt_nl *nl, const char *const *services, size_t nservices
 	char *buf;
 	int err;
 
-	buf = malloc(PS_MSG_SIZE);
+	buf = malloc(NLT_MSG_SIZE);
 	if (!buf)
 		return -ENOMEM;
 	err = nlt_simple(nl, PORTSTEER_CMD_REPLACE_BEGIN, ack);
@@ -629,7 +629,7 @@ int nlt_replace(struct nlt_nl *nl, const char *const *services, size_t nservices
 		nlt_put_service(nlh, PORTSTEER_A_SERVICE, services[i], i, -1, -1, -1);
 	for (i = 0; i < nrules; i++) {
 		/* Well under 64 KiB per message: a rule takes 44 bytes. */
-		if (nlh->nlmsg_len > PS_MSG_SIZE - 4096) {
+		if (nlh->nlmsg_len > NLT_MSG_SIZE - 4096) {
 			err = nlt_talk(nl, nlh, NULL, NULL, ack);
 			if (err)
 				goto out;

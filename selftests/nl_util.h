@@ -23,8 +23,8 @@
 #include <libmnl/libmnl.h>
 #include <linux/portsteer.h>
 
-#define PS_MSG_SIZE	(64 * 1024)
-#define PS_RECV_SIZE	(1024 * 1024)
+#define NLT_MSG_SIZE	(64 * 1024)
+#define NLT_RECV_SIZE	(1024 * 1024)
 
 struct nlt_nl {
 	struct mnl_socket *sock;

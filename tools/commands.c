@@ -41,7 +41,7 @@ static void join(char *buf, size_t len, const char *prefix, int argc,
 
 static int service_set(int argc, char **argv, bool change)
 {
-	char err[PS_ERR_MAX], buf[MNL_SOCKET_BUFFER_SIZE];
+	char err[CTL_ERR_MAX], buf[MNL_SOCKET_BUFFER_SIZE];
 	struct ctl_service svc;
 	struct nlmsghdr *nlh;
 	struct ctl_nl nl;
@@ -153,7 +153,7 @@ int cmd_service_show(int argc, char **argv)
 
 static int rule_change(int argc, char **argv, bool add)
 {
-	char err[PS_ERR_MAX], what[PS_ERR_MAX];
+	char err[CTL_ERR_MAX], what[CTL_ERR_MAX];
 	struct ctl_rule *rules;
 	struct nlmsghdr *nlh;
 	struct ctl_nl nl;
@@ -382,7 +382,7 @@ int cmd_settings_show(int argc, char **argv)
 
 int cmd_settings_set(int argc, char **argv)
 {
-	char err[PS_ERR_MAX], buf[MNL_SOCKET_BUFFER_SIZE], what[PS_ERR_MAX];
+	char err[CTL_ERR_MAX], buf[MNL_SOCKET_BUFFER_SIZE], what[CTL_ERR_MAX];
 	struct ctl_settings set;
 	struct nlmsghdr *nlh;
 	struct ctl_nl nl;
@@ -455,7 +455,7 @@ static int apply_config(struct ctl_nl *nl, const struct ctl_config *cfg,
 	}
 	t.buf = xrealloc(NULL, NL_MSG_SIZE);
 	t.nlh = ctl_nl_msg(nl, t.buf, PORTSTEER_CMD_REPLACE_ADD, 0);
-	if (cfg->settings.have & PS_SET_WRITABLE) {
+	if (cfg->settings.have & CTL_SET_WRITABLE) {
 		ctl_put_settings(t.nlh, NL_MSG_SPLIT, &cfg->settings);
 		t.items++;
 	}

@@ -476,7 +476,7 @@ static int listen_usage(void)
 static int listen_args(int argc, char **argv, struct listener *l,
 		       const char **service, int64_t *timeout_ms)
 {
-	char err[PS_ERR_MAX];
+	char err[CTL_ERR_MAX];
 	uint32_t v;
 
 	if (argc < 1)

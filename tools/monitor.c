@@ -50,7 +50,7 @@ static void print_service_attrs(const struct ctl_service *s, bool change)
 	char q[16];
 
 	printf(" %s", s->name);
-	if (s->have & PS_SVC_QUEUE) {
+	if (s->have & CTL_SVC_QUEUE) {
 		if (s->queue_count > 1)
 			snprintf(q, sizeof(q), "%u-%u", s->queue,
 				 s->queue + s->queue_count - 1);
@@ -58,9 +58,9 @@ static void print_service_attrs(const struct ctl_service *s, bool change)
 			snprintf(q, sizeof(q), "%u", s->queue);
 		printf(" queue %s", q);
 	}
-	if (s->have & PS_SVC_BALANCE)
+	if (s->have & CTL_SVC_BALANCE)
 		printf(" balance %s", balance_name(s->balance));
-	if (s->have & PS_SVC_BYPASS) {
+	if (s->have & CTL_SVC_BYPASS) {
 		if (s->bypass)
 			printf(" bypass");
 		else if (change)
@@ -97,15 +97,15 @@ static void print_rules_attrs(const struct ctl_rule *r, size_t n)
 
 static void print_settings_attrs(const struct ctl_settings *s)
 {
-	if (s->have & PS_SET_HOOK)
+	if (s->have & CTL_SET_HOOK)
 		printf(" hook %s", hook_name(s->hook));
-	if (s->have & PS_SET_PRIORITY)
+	if (s->have & CTL_SET_PRIORITY)
 		printf(" priority %d", s->priority);
-	if (s->have & PS_SET_DEFRAG)
+	if (s->have & CTL_SET_DEFRAG)
 		printf(" defrag %s", s->defrag ? "on" : "off");
-	if (s->have & PS_SET_ICMP_ERRORS)
+	if (s->have & CTL_SET_ICMP_ERRORS)
 		printf(" icmp-errors %s", s->icmp_errors ? "on" : "off");
-	if (s->have & PS_SET_SEED)
+	if (s->have & CTL_SET_SEED)
 		printf(" seed %u", s->seed);
 }
 

@@ -461,7 +461,7 @@ int ctl_parse_service(const struct nlattr *nest, struct ctl_service *svc)
 			break;
 		case PORTSTEER_SERVICE_A_QUEUE:
 			ret |= get_u16(a, &svc->queue);
-			svc->have |= PS_SVC_QUEUE;
+			svc->have |= CTL_SVC_QUEUE;
 			if (!svc->queue_count)
 				svc->queue_count = 1;
 			break;
@@ -470,18 +470,18 @@ int ctl_parse_service(const struct nlattr *nest, struct ctl_service *svc)
 			break;
 		case PORTSTEER_SERVICE_A_BALANCE:
 			ret |= get_u8(a, &svc->balance);
-			svc->have |= PS_SVC_BALANCE;
+			svc->have |= CTL_SVC_BALANCE;
 			break;
 		case PORTSTEER_SERVICE_A_BYPASS:
 			ret |= get_u8(a, &svc->bypass);
-			svc->have |= PS_SVC_BYPASS;
+			svc->have |= CTL_SVC_BYPASS;
 			break;
 		case PORTSTEER_SERVICE_A_RULES:
 			ret |= get_u32(a, &svc->rules);
-			svc->have |= PS_SVC_RULES;
+			svc->have |= CTL_SVC_RULES;
 			break;
 		case PORTSTEER_SERVICE_A_STATS:
-			svc->have |= PS_SVC_STATS;
+			svc->have |= CTL_SVC_STATS;
 			mnl_attr_for_each_nested(b, a) {
 				switch (mnl_attr_get_type(b)) {
 				case PORTSTEER_STATS_A_PACKETS:
@@ -540,48 +540,48 @@ int ctl_parse_settings(const struct nlattr *nest, struct ctl_settings *set)
 		switch (mnl_attr_get_type(a)) {
 		case PORTSTEER_SETTINGS_A_HOOK:
 			ret |= get_u8(a, &set->hook);
-			set->have |= PS_SET_HOOK;
+			set->have |= CTL_SET_HOOK;
 			break;
 		case PORTSTEER_SETTINGS_A_PRIORITY:
 			ret |= get_u32(a, &prio);
 			set->priority = (int32_t)prio;
-			set->have |= PS_SET_PRIORITY;
+			set->have |= CTL_SET_PRIORITY;
 			break;
 		case PORTSTEER_SETTINGS_A_DEFRAG:
 			ret |= get_u8(a, &set->defrag);
-			set->have |= PS_SET_DEFRAG;
+			set->have |= CTL_SET_DEFRAG;
 			break;
 		case PORTSTEER_SETTINGS_A_ICMP_ERRORS:
 			ret |= get_u8(a, &set->icmp_errors);
-			set->have |= PS_SET_ICMP_ERRORS;
+			set->have |= CTL_SET_ICMP_ERRORS;
 			break;
 		case PORTSTEER_SETTINGS_A_SEED:
 			ret |= get_u32(a, &set->seed);
-			set->have |= PS_SET_SEED;
+			set->have |= CTL_SET_SEED;
 			break;
 		case PORTSTEER_SETTINGS_A_MAX_SERVICES:
 			ret |= get_u32(a, &set->max_services);
-			set->have |= PS_SET_LIMITS;
+			set->have |= CTL_SET_LIMITS;
 			break;
 		case PORTSTEER_SETTINGS_A_MAX_RULES:
 			ret |= get_u32(a, &set->max_rules);
-			set->have |= PS_SET_LIMITS;
+			set->have |= CTL_SET_LIMITS;
 			break;
 		case PORTSTEER_SETTINGS_A_SERVICES:
 			ret |= get_u32(a, &set->services);
-			set->have |= PS_SET_LIMITS;
+			set->have |= CTL_SET_LIMITS;
 			break;
 		case PORTSTEER_SETTINGS_A_RULES:
 			ret |= get_u32(a, &set->rules);
-			set->have |= PS_SET_LIMITS;
+			set->have |= CTL_SET_LIMITS;
 			break;
 		case PORTSTEER_SETTINGS_A_HOOK_ACTIVE:
 			ret |= get_u8(a, &set->hook_active);
-			set->have |= PS_SET_HOOK_ACTIVE;
+			set->have |= CTL_SET_HOOK_ACTIVE;
 			break;
 		case PORTSTEER_SETTINGS_A_TABLE_BYTES:
 			ret |= get_u64(a, &set->table_bytes);
-			set->have |= PS_SET_TABLE_BYTES;
+			set->have |= CTL_SET_TABLE_BYTES;
 			break;
 		}
 	}
@@ -604,7 +604,7 @@ bool ctl_put_service(struct nlmsghdr *nlh, size_t size,
 		goto cancel;
 	if (name_only)
 		goto end;
-	if (svc->have & PS_SVC_QUEUE) {
+	if (svc->have & CTL_SVC_QUEUE) {
 		if (!mnl_attr_put_u16_check(nlh, size,
 					    PORTSTEER_SERVICE_A_QUEUE,
 					    svc->queue) ||
@@ -613,11 +613,11 @@ bool ctl_put_service(struct nlmsghdr *nlh, size_t size,
 					    svc->queue_count))
 			goto cancel;
 	}
-	if ((svc->have & PS_SVC_BALANCE) &&
+	if ((svc->have & CTL_SVC_BALANCE) &&
 	    !mnl_attr_put_u8_check(nlh, size, PORTSTEER_SERVICE_A_BALANCE,
 				   svc->balance))
 		goto cancel;
-	if ((svc->have & PS_SVC_BYPASS) &&
+	if ((svc->have & CTL_SVC_BYPASS) &&
 	    !mnl_attr_put_u8_check(nlh, size, PORTSTEER_SERVICE_A_BYPASS,
 				   svc->bypass))
 		goto cancel;
@@ -668,23 +668,23 @@ bool ctl_put_settings(struct nlmsghdr *nlh, size_t size,
 	if (!nest)
 		return false;
 	put_nested_flag(nest);
-	if (set->have & PS_SET_HOOK)
+	if (set->have & CTL_SET_HOOK)
 		ok &= mnl_attr_put_u8_check(nlh, size,
 					    PORTSTEER_SETTINGS_A_HOOK,
 					    set->hook);
-	if (set->have & PS_SET_PRIORITY)
+	if (set->have & CTL_SET_PRIORITY)
 		ok &= mnl_attr_put_u32_check(nlh, size,
 					     PORTSTEER_SETTINGS_A_PRIORITY,
 					     (uint32_t)set->priority);
-	if (set->have & PS_SET_DEFRAG)
+	if (set->have & CTL_SET_DEFRAG)
 		ok &= mnl_attr_put_u8_check(nlh, size,
 					    PORTSTEER_SETTINGS_A_DEFRAG,
 					    set->defrag);
-	if (set->have & PS_SET_ICMP_ERRORS)
+	if (set->have & CTL_SET_ICMP_ERRORS)
 		ok &= mnl_attr_put_u8_check(nlh, size,
 					    PORTSTEER_SETTINGS_A_ICMP_ERRORS,
 					    set->icmp_errors);
-	if (set->have & PS_SET_SEED)
+	if (set->have & CTL_SET_SEED)
 		ok &= mnl_attr_put_u32_check(nlh, size,
 					     PORTSTEER_SETTINGS_A_SEED,
 					     set->seed);

@@ -47,9 +47,9 @@ json_t *service_json(const struct ctl_service *s)
 	json_object_set_new(j, "queue_count", json_integer(s->queue_count));
 	json_object_set_new(j, "balance", json_string(balance_name(s->balance)));
 	json_object_set_new(j, "bypass", json_boolean(s->bypass));
-	if (s->have & PS_SVC_RULES)
+	if (s->have & CTL_SVC_RULES)
 		json_object_set_new(j, "rule_count", json_integer(s->rules));
-	if (opts.stats && (s->have & PS_SVC_STATS)) {
+	if (opts.stats && (s->have & CTL_SVC_STATS)) {
 		json_t *st = json_object();
 
 		json_object_set_new(st, "packets", json_integer(s->packets));
@@ -76,28 +76,28 @@ json_t *settings_json(const struct ctl_settings *s)
 {
 	json_t *j = json_object();
 
-	if (s->have & PS_SET_HOOK)
+	if (s->have & CTL_SET_HOOK)
 		json_object_set_new(j, "hook", json_string(hook_name(s->hook)));
-	if (s->have & PS_SET_PRIORITY)
+	if (s->have & CTL_SET_PRIORITY)
 		json_object_set_new(j, "priority", json_integer(s->priority));
-	if (s->have & PS_SET_DEFRAG)
+	if (s->have & CTL_SET_DEFRAG)
 		json_object_set_new(j, "defrag", json_boolean(s->defrag));
-	if (s->have & PS_SET_ICMP_ERRORS)
+	if (s->have & CTL_SET_ICMP_ERRORS)
 		json_object_set_new(j, "icmp_errors",
 				    json_boolean(s->icmp_errors));
-	if (s->have & PS_SET_SEED)
+	if (s->have & CTL_SET_SEED)
 		json_object_set_new(j, "seed", json_integer(s->seed));
-	if (s->have & PS_SET_LIMITS) {
+	if (s->have & CTL_SET_LIMITS) {
 		json_object_set_new(j, "services", json_integer(s->services));
 		json_object_set_new(j, "max_services",
 				    json_integer(s->max_services));
 		json_object_set_new(j, "rules", json_integer(s->rules));
 		json_object_set_new(j, "max_rules", json_integer(s->max_rules));
 	}
-	if (s->have & PS_SET_HOOK_ACTIVE)
+	if (s->have & CTL_SET_HOOK_ACTIVE)
 		json_object_set_new(j, "hook_active",
 				    json_boolean(s->hook_active));
-	if (s->have & PS_SET_TABLE_BYTES)
+	if (s->have & CTL_SET_TABLE_BYTES)
 		json_object_set_new(j, "table_bytes",
 				    json_integer(s->table_bytes));
 	return j;
@@ -144,9 +144,9 @@ void print_service(FILE *f, const struct ctl_service *s)
 	fmt_queue(q, sizeof(q), s->queue, s->queue_count);
 	fprintf(f, "service %s queue %s balance %s%s", s->name, q,
 		balance_name(s->balance), s->bypass ? " bypass" : "");
-	if (s->have & PS_SVC_RULES)
+	if (s->have & CTL_SVC_RULES)
 		fprintf(f, " rules %u", s->rules);
-	if (opts.stats && (s->have & PS_SVC_STATS))
+	if (opts.stats && (s->have & CTL_SVC_STATS))
 		fprintf(f, " packets %llu bytes %llu",
 			(unsigned long long)s->packets,
 			(unsigned long long)s->bytes);
@@ -170,23 +170,23 @@ void print_rule(FILE *f, const struct ctl_rule *r, bool with_service,
 
 void print_settings(FILE *f, const struct ctl_settings *s)
 {
-	if (s->have & PS_SET_HOOK)
+	if (s->have & CTL_SET_HOOK)
 		fprintf(f, "hook %s\n", hook_name(s->hook));
-	if (s->have & PS_SET_PRIORITY)
+	if (s->have & CTL_SET_PRIORITY)
 		fprintf(f, "priority %d\n", s->priority);
-	if (s->have & PS_SET_DEFRAG)
+	if (s->have & CTL_SET_DEFRAG)
 		fprintf(f, "defrag %s\n", s->defrag ? "on" : "off");
-	if (s->have & PS_SET_ICMP_ERRORS)
+	if (s->have & CTL_SET_ICMP_ERRORS)
 		fprintf(f, "icmp-errors %s\n", s->icmp_errors ? "on" : "off");
-	if (s->have & PS_SET_SEED)
+	if (s->have & CTL_SET_SEED)
 		fprintf(f, "seed %u\n", s->seed);
-	if (s->have & PS_SET_LIMITS) {
+	if (s->have & CTL_SET_LIMITS) {
 		fprintf(f, "services %u of %u\n", s->services, s->max_services);
 		fprintf(f, "rules %u of %u\n", s->rules, s->max_rules);
 	}
-	if (s->have & PS_SET_HOOK_ACTIVE)
+	if (s->have & CTL_SET_HOOK_ACTIVE)
 		fprintf(f, "hook-active %s\n", s->hook_active ? "yes" : "no");
-	if (s->have & PS_SET_TABLE_BYTES)
+	if (s->have & CTL_SET_TABLE_BYTES)
 		fprintf(f, "table-bytes %llu\n",
 			(unsigned long long)s->table_bytes);
 }
@@ -223,18 +223,18 @@ void print_save(FILE *f, const struct ctl_config *cfg)
 	const struct ctl_settings *s = &cfg->settings;
 	size_t i;
 
-	if (s->have & PS_SET_WRITABLE) {
+	if (s->have & CTL_SET_WRITABLE) {
 		fprintf(f, "settings set");
-		if (s->have & PS_SET_HOOK)
+		if (s->have & CTL_SET_HOOK)
 			fprintf(f, " hook %s", hook_name(s->hook));
-		if (s->have & PS_SET_PRIORITY)
+		if (s->have & CTL_SET_PRIORITY)
 			fprintf(f, " priority %d", s->priority);
-		if (s->have & PS_SET_DEFRAG)
+		if (s->have & CTL_SET_DEFRAG)
 			fprintf(f, " defrag %s", s->defrag ? "on" : "off");
-		if (s->have & PS_SET_ICMP_ERRORS)
+		if (s->have & CTL_SET_ICMP_ERRORS)
 			fprintf(f, " icmp-errors %s",
 				s->icmp_errors ? "on" : "off");
-		if (s->have & PS_SET_SEED)
+		if (s->have & CTL_SET_SEED)
 			fprintf(f, " seed %u", s->seed);
 		fputc('\n', f);
 	}

@@ -16,16 +16,6 @@
 #define MAX_LINE_ERRORS	20
 #define NAME_CHARS	"(1 to 31 characters from A-Z a-z 0-9 _ . -)"
 
-void *xrealloc(void *p, size_t size)
-{
-	p = realloc(p, size ? size : 1);
-	if (!p) {
-		fprintf(stderr, PROG_NAME ": out of memory\n");
-		exit(EXIT_ERROR);
-	}
-	return p;
-}
-
 static void seterr(char *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -34,126 +24,8 @@ static void seterr(char *err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, PS_ERR_MAX, fmt, ap);
+	vsnprintf(err, CTL_ERR_MAX, fmt, ap);
 	va_end(ap);
-}
-
-/* Decimal digits only: no sign, no spaces, no hex. */
-int parse_u32(const char *s, uint32_t max, uint32_t *out)
-{
-	unsigned long long v = 0;
-
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (!isdigit((unsigned char)*s))
-			return -EINVAL;
-		v = v * 10 + (*s - '0');
-		if (v > max)
-			return -ERANGE;
-	}
-	*out = v;
-	return 0;
-}
-
-int parse_s32(const char *s, int32_t *out)
-{
-	uint32_t v;
-	bool neg = *s == '-';
-
-	if (parse_u32(s + neg, neg ? 2147483648U : 2147483647U, &v))
-		return -EINVAL;
-	*out = neg ? (int32_t)(0 - (int64_t)v) : (int32_t)v;
-	return 0;
-}
-
-bool valid_service_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < 1 || n > PORTSTEER_SERVICE_NAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
-			return false;
-	return true;
-}
-
-static const struct {
-	const char *name;
-	uint8_t proto;
-} protos[] = {
-	{ "tcp", IPPROTO_TCP },
-	{ "udp", IPPROTO_UDP },
-	{ "udplite", IPPROTO_UDPLITE },
-	{ "sctp", IPPROTO_SCTP },
-	{ "dccp", IPPROTO_DCCP },
-};
-
-int proto_from_name(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (!strcmp(s, protos[i].name))
-			return protos[i].proto;
-	return -1;
-}
-
-const char *proto_name(uint8_t proto)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (protos[i].proto == proto)
-			return protos[i].name;
-	return NULL;
-}
-
-int family_from_name(const char *s)
-{
-	if (!strcmp(s, "ip"))
-		return PORTSTEER_FAMILY_IPV4;
-	if (!strcmp(s, "ip6"))
-		return PORTSTEER_FAMILY_IPV6;
-	if (!strcmp(s, "inet"))
-		return PORTSTEER_FAMILY_INET;
-	return -1;
-}
-
-const char *family_name(uint8_t family)
-{
-	switch (family) {
-	case PORTSTEER_FAMILY_IPV4:
-		return "ip";
-	case PORTSTEER_FAMILY_IPV6:
-		return "ip6";
-	case PORTSTEER_FAMILY_INET:
-		return "inet";
-	}
-	return "unknown";
-}
-
-const char *balance_name(uint8_t balance)
-{
-	switch (balance) {
-	case PORTSTEER_BALANCE_FLOW:
-		return "flow";
-	case PORTSTEER_BALANCE_CPU:
-		return "cpu";
-	}
-	return "unknown";
-}
-
-const char *hook_name(uint8_t hook)
-{
-	switch (hook) {
-	case PORTSTEER_HOOK_PREROUTING:
-		return "prerouting";
-	case PORTSTEER_HOOK_INPUT:
-		return "input";
-	}
-	return "unknown";
 }
 
 int parse_queue_range(const char *s, uint16_t *queue, uint32_t *count,
@@ -236,7 +108,7 @@ static int parse_one_port(uint8_t proto, const char *s, const char *ctx,
 static int parse_port_item(uint8_t proto, char *item, const char *ctx,
 			   uint16_t *min, uint16_t *max, char *err)
 {
-	char tmp[PS_ERR_MAX], *dash;
+	char tmp[CTL_ERR_MAX], *dash;
 	int p, ret;
 
 	if (!strchr(item, '-')) {
@@ -435,8 +307,8 @@ int parse_service_cmd(int argc, char **argv, bool change,
 		const char *k = argv[i];
 
 		if (!strcmp(k, "queue") || !strcmp(k, "balance")) {
-			unsigned int bit = k[0] == 'q' ? PS_SVC_QUEUE :
-							 PS_SVC_BALANCE;
+			unsigned int bit = k[0] == 'q' ? CTL_SVC_QUEUE :
+							 CTL_SVC_BALANCE;
 
 			if (i + 1 >= argc) {
 				seterr(err, "missing value after '%s'", k);
@@ -446,7 +318,7 @@ int parse_service_cmd(int argc, char **argv, bool change,
 				goto twice;
 			svc->have |= bit;
 			i++;
-			if (bit == PS_SVC_QUEUE) {
+			if (bit == CTL_SVC_QUEUE) {
 				if (parse_queue_range(argv[i], &svc->queue,
 						      &svc->queue_count, err))
 					return -EINVAL;
@@ -461,9 +333,9 @@ int parse_service_cmd(int argc, char **argv, bool change,
 			}
 		} else if (!strcmp(k, "bypass") ||
 			   (change && !strcmp(k, "nobypass"))) {
-			if (svc->have & PS_SVC_BYPASS)
+			if (svc->have & CTL_SVC_BYPASS)
 				goto twice;
-			svc->have |= PS_SVC_BYPASS;
+			svc->have |= CTL_SVC_BYPASS;
 			svc->bypass = k[0] == 'b';
 		} else {
 			seterr(err, "unexpected argument '%s' in 'service %s %s'",
@@ -483,13 +355,13 @@ twice:
 		}
 		return 0;
 	}
-	if (!(svc->have & PS_SVC_QUEUE)) {
+	if (!(svc->have & CTL_SVC_QUEUE)) {
 		seterr(err, "missing 'queue Q[-Q2]' for service '%s'",
 		       svc->name);
 		return -EINVAL;
 	}
 	/* add: every property explicit, the kernel's defaults spelled out */
-	svc->have |= PS_SVC_BALANCE | PS_SVC_BYPASS;
+	svc->have |= CTL_SVC_BALANCE | CTL_SVC_BYPASS;
 	return 0;
 }
 
@@ -497,7 +369,7 @@ twice:
 int parse_rule_cmd(int argc, char **argv, bool add, struct ctl_rule **rules,
 		   size_t *n, char *err)
 {
-	char ctx[PS_ERR_MAX];
+	char ctx[CTL_ERR_MAX];
 	const char *service = NULL;
 	int family = PORTSTEER_FAMILY_INET, proto, i = 0;
 	struct ctl_rule *v;
@@ -592,15 +464,15 @@ int parse_settings_cmd(int argc, char **argv, struct ctl_settings *set,
 		int ret = 0;
 
 		if (!strcmp(k, "hook"))
-			bit = PS_SET_HOOK;
+			bit = CTL_SET_HOOK;
 		else if (!strcmp(k, "priority"))
-			bit = PS_SET_PRIORITY;
+			bit = CTL_SET_PRIORITY;
 		else if (!strcmp(k, "defrag"))
-			bit = PS_SET_DEFRAG;
+			bit = CTL_SET_DEFRAG;
 		else if (!strcmp(k, "icmp-errors"))
-			bit = PS_SET_ICMP_ERRORS;
+			bit = CTL_SET_ICMP_ERRORS;
 		else if (!strcmp(k, "seed"))
-			bit = PS_SET_SEED;
+			bit = CTL_SET_SEED;
 		else
 			bit = 0;
 		if (!bit) {
@@ -618,7 +490,7 @@ int parse_settings_cmd(int argc, char **argv, struct ctl_settings *set,
 		}
 		set->have |= bit;
 		switch (bit) {
-		case PS_SET_HOOK:
+		case CTL_SET_HOOK:
 			if (!strcmp(val, "prerouting"))
 				set->hook = PORTSTEER_HOOK_PREROUTING;
 			else if (!strcmp(val, "input"))
@@ -626,24 +498,24 @@ int parse_settings_cmd(int argc, char **argv, struct ctl_settings *set,
 			else
 				ret = -EINVAL;
 			break;
-		case PS_SET_PRIORITY:
+		case CTL_SET_PRIORITY:
 			ret = parse_s32(val, &set->priority);
 			break;
-		case PS_SET_DEFRAG:
+		case CTL_SET_DEFRAG:
 			ret = parse_on_off(val, &set->defrag);
 			break;
-		case PS_SET_ICMP_ERRORS:
+		case CTL_SET_ICMP_ERRORS:
 			ret = parse_on_off(val, &set->icmp_errors);
 			break;
-		case PS_SET_SEED:
+		case CTL_SET_SEED:
 			ret = parse_u32(val, UINT32_MAX, &set->seed);
 			break;
 		}
 		if (ret) {
 			seterr(err, "invalid %s '%s'%s", k, val,
-			       bit == PS_SET_HOOK ? " (prerouting or input)" :
-			       bit == PS_SET_PRIORITY ? " (a signed 32-bit integer)" :
-			       bit == PS_SET_SEED ? " (0 to 4294967295)" :
+			       bit == CTL_SET_HOOK ? " (prerouting or input)" :
+			       bit == CTL_SET_PRIORITY ? " (a signed 32-bit integer)" :
+			       bit == CTL_SET_SEED ? " (0 to 4294967295)" :
 			       " (on or off)");
 			return -EINVAL;
 		}
@@ -714,7 +586,7 @@ static void config_service(struct ctl_config *cfg, int argc, char **argv,
 			   int *errors)
 {
 	const struct ctl_service *old;
-	char err[PS_ERR_MAX];
+	char err[CTL_ERR_MAX];
 	struct ctl_service s;
 
 	if (parse_service_cmd(argc, argv, false, &s, err)) {
@@ -739,7 +611,7 @@ static void config_rules(struct ctl_config *cfg, size_t *rcap, int argc,
 			 char **argv, int lineno, const char *fname,
 			 FILE *errf, int *errors)
 {
-	char err[PS_ERR_MAX];
+	char err[CTL_ERR_MAX];
 	struct ctl_rule *v;
 	size_t n, i;
 
@@ -763,7 +635,7 @@ static void config_settings(struct ctl_config *cfg, int *settings_line,
 			    int argc, char **argv, int lineno,
 			    const char *fname, FILE *errf, int *errors)
 {
-	char err[PS_ERR_MAX];
+	char err[CTL_ERR_MAX];
 	struct ctl_settings s;
 
 	if (parse_settings_cmd(argc, argv, &s, err)) {
@@ -778,15 +650,15 @@ static void config_settings(struct ctl_config *cfg, int *settings_line,
 	}
 	*settings_line = lineno;
 	s.have |= cfg->settings.have;
-	if (cfg->settings.have & PS_SET_HOOK)
+	if (cfg->settings.have & CTL_SET_HOOK)
 		s.hook = cfg->settings.hook;
-	if (cfg->settings.have & PS_SET_PRIORITY)
+	if (cfg->settings.have & CTL_SET_PRIORITY)
 		s.priority = cfg->settings.priority;
-	if (cfg->settings.have & PS_SET_DEFRAG)
+	if (cfg->settings.have & CTL_SET_DEFRAG)
 		s.defrag = cfg->settings.defrag;
-	if (cfg->settings.have & PS_SET_ICMP_ERRORS)
+	if (cfg->settings.have & CTL_SET_ICMP_ERRORS)
 		s.icmp_errors = cfg->settings.icmp_errors;
-	if (cfg->settings.have & PS_SET_SEED)
+	if (cfg->settings.have & CTL_SET_SEED)
 		s.seed = cfg->settings.seed;
 	cfg->settings = s;
 }

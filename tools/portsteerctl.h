@@ -15,7 +15,7 @@
 #include <linux/portsteer.h>
 
 #define PROG_NAME	"portsteerctl"
-#define PS_ERR_MAX	512
+#define CTL_ERR_MAX	512
 
 /* Exit statuses */
 #define EXIT_OK		0
@@ -33,11 +33,11 @@ struct ctl_opts {
 extern struct ctl_opts opts;
 
 /* Bits of ctl_service.have */
-#define PS_SVC_QUEUE	(1U << 0)	/* queue and queue_count */
-#define PS_SVC_BALANCE	(1U << 1)
-#define PS_SVC_BYPASS	(1U << 2)
-#define PS_SVC_RULES	(1U << 3)
-#define PS_SVC_STATS	(1U << 4)
+#define CTL_SVC_QUEUE	(1U << 0)	/* queue and queue_count */
+#define CTL_SVC_BALANCE	(1U << 1)
+#define CTL_SVC_BYPASS	(1U << 2)
+#define CTL_SVC_RULES	(1U << 3)
+#define CTL_SVC_STATS	(1U << 4)
 
 struct ctl_service {
 	char name[PORTSTEER_SERVICE_NAME_MAX + 1];
@@ -62,15 +62,15 @@ struct ctl_rule {
 };
 
 /* Bits of ctl_settings.have */
-#define PS_SET_HOOK		(1U << 0)
-#define PS_SET_PRIORITY		(1U << 1)
-#define PS_SET_DEFRAG		(1U << 2)
-#define PS_SET_ICMP_ERRORS	(1U << 3)
-#define PS_SET_SEED		(1U << 4)
-#define PS_SET_WRITABLE		0x1f
-#define PS_SET_LIMITS		(1U << 5)	/* max_*, services, rules */
-#define PS_SET_HOOK_ACTIVE	(1U << 6)
-#define PS_SET_TABLE_BYTES	(1U << 7)
+#define CTL_SET_HOOK		(1U << 0)
+#define CTL_SET_PRIORITY		(1U << 1)
+#define CTL_SET_DEFRAG		(1U << 2)
+#define CTL_SET_ICMP_ERRORS	(1U << 3)
+#define CTL_SET_SEED		(1U << 4)
+#define CTL_SET_WRITABLE		0x1f
+#define CTL_SET_LIMITS		(1U << 5)	/* max_*, services, rules */
+#define CTL_SET_HOOK_ACTIVE	(1U << 6)
+#define CTL_SET_TABLE_BYTES	(1U << 7)
 
 struct ctl_settings {
 	unsigned int have;

@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					  IPPROTO_SCTP, IPPROTO_DCCP };
 	struct ctl_config cfg;
 	struct ctl_rule *rules;
-	char err[PS_ERR_MAX], *first;
+	char err[CTL_ERR_MAX], *first;
 	uint16_t queue;
 	uint32_t count;
 	size_t n, i, len;

@@ -39,7 +39,7 @@ static void result(bool ok, const char *name, const char *fmt, ...)
 static void t_ports(const char *name, const char *proto, const char *ports,
 		    const char *want)
 {
-	char err[PS_ERR_MAX] = "", got[1024] = "", ctx[256];
+	char err[CTL_ERR_MAX] = "", got[1024] = "", ctx[256];
 	struct ctl_rule *r = NULL;
 	size_t n = 0, i, len = 0;
 	int p = proto_from_name(proto);
@@ -60,7 +60,7 @@ static void t_ports(const char *name, const char *proto, const char *ports,
 static void t_ports_err(const char *name, const char *proto,
 			const char *ports, const char *want)
 {
-	char err[PS_ERR_MAX] = "", ctx[256];
+	char err[CTL_ERR_MAX] = "", ctx[256];
 	struct ctl_rule *r = NULL;
 	size_t n;
 
@@ -84,7 +84,7 @@ static int split(char *line, char ***argv)
 static void t_cmd_err(const char *name, const char *kind, const char *line,
 		      const char *want)
 {
-	char buf[512], err[PS_ERR_MAX] = "", **argv;
+	char buf[512], err[CTL_ERR_MAX] = "", **argv;
 	struct ctl_service svc;
 	struct ctl_settings set;
 	struct ctl_rule *r = NULL;
@@ -172,8 +172,8 @@ static struct ctl_config sample(void)
 	svcs[0].rules = 1;
 	svcs[0].packets = 7;
 	svcs[0].bytes = 700;
-	svcs[0].have = PS_SVC_QUEUE | PS_SVC_BALANCE | PS_SVC_BYPASS |
-		       PS_SVC_RULES | PS_SVC_STATS;
+	svcs[0].have = CTL_SVC_QUEUE | CTL_SVC_BALANCE | CTL_SVC_BYPASS |
+		       CTL_SVC_RULES | CTL_SVC_STATS;
 	svcs[1] = svcs[0];
 	strcpy(svcs[1].name, "web");
 	svcs[1].queue = 10;
@@ -195,8 +195,8 @@ static struct ctl_config sample(void)
 	cfg.rules = rules;
 	cfg.n_rules = 4;
 	cfg.generation = 9;
-	cfg.settings.have = PS_SET_WRITABLE | PS_SET_LIMITS |
-			    PS_SET_HOOK_ACTIVE | PS_SET_TABLE_BYTES;
+	cfg.settings.have = CTL_SET_WRITABLE | CTL_SET_LIMITS |
+			    CTL_SET_HOOK_ACTIVE | CTL_SET_TABLE_BYTES;
 	cfg.settings.hook = PORTSTEER_HOOK_PREROUTING;
 	cfg.settings.priority = -300;
 	cfg.settings.defrag = 1;
@@ -300,7 +300,7 @@ static void t_config(void)
 	if (f)
 		fclose(f);
 	result(n == 0 && cfg.n_services == 3 && cfg.n_rules == 8 &&
-	       cfg.settings.have == PS_SET_WRITABLE &&
+	       cfg.settings.have == CTL_SET_WRITABLE &&
 	       cfg.settings.priority == -150 && cfg.settings.seed == 42,
 	       "config_good", "%d errors, %zu services, %zu rules: %s", n,
 	       cfg.n_services, cfg.n_rules, errbuf);
@@ -410,7 +410,7 @@ static void t_services(void)
 
 int main(int argc, char **argv)
 {
-	char line[256], err[PS_ERR_MAX], **av;
+	char line[256], err[CTL_ERR_MAX], **av;
 	struct ctl_service svc;
 	struct ctl_settings set;
 	struct ctl_rule *r;
@@ -493,7 +493,7 @@ int main(int argc, char **argv)
 	snprintf(line, sizeof(line), "web nobypass");
 	ac = split(line, &av);
 	result(!parse_service_cmd(ac, av, true, &svc, err) &&
-	       svc.have == PS_SVC_BYPASS && !svc.bypass,
+	       svc.have == CTL_SVC_BYPASS && !svc.bypass,
 	       "service_change_parse", "%s", err);
 	free(av);
 	t_cmd_err("service_missing_queue", "service", "web bypass",
@@ -518,7 +518,7 @@ int main(int argc, char **argv)
 		 "hook input priority -2147483648 defrag on icmp-errors off seed 4294967295");
 	ac = split(line, &av);
 	result(!parse_settings_cmd(ac, av, &set, err) &&
-	       set.have == PS_SET_WRITABLE &&
+	       set.have == CTL_SET_WRITABLE &&
 	       set.hook == PORTSTEER_HOOK_INPUT &&
 	       set.priority == INT32_MIN && set.defrag && !set.icmp_errors &&
 	       set.seed == UINT32_MAX, "settings_parse", "%s", err);
