@@ -51,7 +51,7 @@ void ps_compat_extack_static(char *buf, size_t size, const char *fmt);
  * genl_split_ops, with an entry per do and per dump of a command: the op
  * table generated from the spec (netlink-gen.c) is made of them. Before it,
  * struct genl_ops held both, with the same fields otherwise: the table is
- * read as genl_ops, and ps_compat_genl_ops() (netlink.c) folds each
+ * read as genl_ops, and ps_compat_genl_ops() (compat.c) folds each
  * command's do and dump into one entry before the family registers. None
  * of the three names exists in the headers of those kernels.
  */

@@ -20,33 +20,6 @@
 
 #include "portsteer.h"
 
-#ifdef PS_COMPAT_EXTACK_STATIC
-/*
- * The static message of NL_SET_ERR_MSG_FMT() below 6.2: @fmt with each
- * conversion replaced by "...", in @buf of @size (twice the format's).
- */
-void ps_compat_extack_static(char *buf, size_t size, const char *fmt)
-{
-	size_t n = 0;
-
-	while (*fmt && n + 4 < size) {
-		if (fmt[0] != '%' || fmt[1] == '%') {
-			buf[n++] = *fmt;
-			fmt += fmt[0] == '%' ? 2 : 1;
-			continue;
-		}
-		/* flags, width, precision, length, then the conversion */
-		for (fmt++; *fmt && strchr("-+ #0123456789.hlzjt", *fmt); fmt++)
-			;
-		if (*fmt)
-			fmt++;
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n] = '\0';
-}
-#endif
-
 const struct ps_proto_desc ps_proto_descs[PS_NPROTOS] = {
 	[PS_PI_TCP]	= { IPPROTO_TCP, sizeof(struct tcphdr), "tcp" },
 	[PS_PI_UDP]	= { IPPROTO_UDP, sizeof(struct udphdr), "udp" },

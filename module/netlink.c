@@ -389,47 +389,6 @@ static int ps_genl_ops_fixup(struct genl_family *family)
 	return 0;
 }
 
-#ifdef PS_COMPAT_SPLIT_OPS
-static struct genl_ops ps_compat_ops[PORTSTEER_CMD_MAX];
-
-/*
- * See compat.h: the generated table has an entry per do and per dump of a
- * command; fold them into one genl_ops, whose single policy both share.
- */
-int ps_compat_genl_ops(struct genl_family *family)
-{
-	unsigned int i, j, n = 0;
-
-	for (i = 0; i < family->n_ops; i++) {
-		const struct genl_ops *op = &family->ops[i];
-		struct genl_ops *to;
-
-		for (j = 0; j < n && ps_compat_ops[j].cmd != op->cmd; j++)
-			;
-		if (j == n) {
-			if (WARN_ON(n == ARRAY_SIZE(ps_compat_ops)))
-				return -EINVAL;
-			ps_compat_ops[n] = *op;
-			ps_compat_ops[n++].flags &= ~(GENL_CMD_CAP_DO |
-						      GENL_CMD_CAP_DUMP);
-			continue;
-		}
-		to = &ps_compat_ops[j];
-		if (WARN_ON(to->maxattr != op->maxattr ||
-			    memcmp(to->policy, op->policy,
-				   (op->maxattr + 1) * sizeof(*op->policy))))
-			return -EINVAL;
-		if (op->doit)
-			to->doit = op->doit;
-		if (op->dumpit)
-			to->dumpit = op->dumpit;
-	}
-	family->ops = ps_compat_ops;
-	family->n_ops = n;
-	return 0;
-}
-#endif
-
 int __init ps_genl_init(void)
 {
 	int err;

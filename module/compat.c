@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * portsteer: the out-of-line part of compat.h, for the kernels that need it.
+ * compat.h tests the versions and defines the PS_COMPAT_* feature macros;
+ * this file builds what they ask for, and nothing on newer kernels.
+ */
+
+#include <linux/string.h>
+#include <net/genetlink.h>
+
+#include "portsteer.h"
+
+#ifdef PS_COMPAT_EXTACK_STATIC
+/*
+ * The static message of NL_SET_ERR_MSG_FMT() below 6.2: @fmt with each
+ * conversion replaced by "...", in @buf of @size (twice the format's).
+ */
+void ps_compat_extack_static(char *buf, size_t size, const char *fmt)
+{
+	size_t n = 0;
+
+	while (*fmt && n + 4 < size) {
+		if (fmt[0] != '%' || fmt[1] == '%') {
+			buf[n++] = *fmt;
+			fmt += fmt[0] == '%' ? 2 : 1;
+			continue;
+		}
+		/* flags, width, precision, length, then the conversion */
+		for (fmt++; *fmt && strchr("-+ #0123456789.hlzjt", *fmt); fmt++)
+			;
+		if (*fmt)
+			fmt++;
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	buf[n] = '\0';
+}
+#endif
+
+#ifdef PS_COMPAT_SPLIT_OPS
+static struct genl_ops ps_compat_ops[PORTSTEER_CMD_MAX];
+
+/*
+ * See compat.h: the generated table has an entry per do and per dump of a
+ * command; fold them into one genl_ops, whose single policy both share.
+ */
+int ps_compat_genl_ops(struct genl_family *family)
+{
+	unsigned int i, j, n = 0;
+
+	for (i = 0; i < family->n_ops; i++) {
+		const struct genl_ops *op = &family->ops[i];
+		struct genl_ops *to;
+
+		for (j = 0; j < n && ps_compat_ops[j].cmd != op->cmd; j++)
+			;
+		if (j == n) {
+			if (WARN_ON(n == ARRAY_SIZE(ps_compat_ops)))
+				return -EINVAL;
+			ps_compat_ops[n] = *op;
+			ps_compat_ops[n++].flags &= ~(GENL_CMD_CAP_DO |
+						      GENL_CMD_CAP_DUMP);
+			continue;
+		}
+		to = &ps_compat_ops[j];
+		if (WARN_ON(to->maxattr != op->maxattr ||
+			    memcmp(to->policy, op->policy,
+				   (op->maxattr + 1) * sizeof(*op->policy))))
+			return -EINVAL;
+		if (op->doit)
+			to->doit = op->doit;
+		if (op->dumpit)
+			to->dumpit = op->dumpit;
+	}
+	family->ops = ps_compat_ops;
+	family->n_ops = n;
+	return 0;
+}
+#endif
