@@ -12,7 +12,6 @@
 . "$(dirname "$0")"/lib.sh
 
 here=$(cd "$(dirname "$0")" && pwd)
-CTL=${PS_CTL:-$here/../tools/portsteerctl}
 C=psb-c-$$
 S=psb-s-$$
 BYTES=$(( $(scaled 64) * 1024 * 1024 / 4 + 8 * 1024 * 1024 ))

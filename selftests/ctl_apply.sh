@@ -7,7 +7,6 @@
 
 . "$(dirname "$0")"/lib.sh
 
-CTL=${PORTSTEERCTL:-portsteerctl}
 NS=ps-ctl-$$
 PY=/usr/bin/python3
 tmp=$(mktemp -d)

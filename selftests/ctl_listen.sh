@@ -13,7 +13,6 @@
 
 . "$(dirname "$0")"/lib.sh
 
-CTL=${PORTSTEERCTL:-portsteerctl}
 A=ps-ctl-$$-a
 B=ps-ctl-$$-b
 tmp=$(mktemp -d)

@@ -18,7 +18,6 @@
 . "$(dirname "$0")"/lib.sh
 
 here=$(cd "$(dirname "$0")" && pwd)
-CTL=${PS_CTL:-$here/../tools/portsteerctl}
 PKT=$here/pkt.py
 C=psc-$$
 S=pss-$$

@@ -14,7 +14,6 @@
 . "$(dirname "$0")"/lib.sh
 
 here=$(cd "$(dirname "$0")" && pwd)
-CTL=${PS_CTL:-$here/../tools/portsteerctl}
 C=pse-c-$$
 S=pse-s-$$
 COUNT=${PS_EVASION_COUNT:-5}

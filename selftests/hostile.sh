@@ -10,7 +10,6 @@
 . "$(dirname "$0")"/lib.sh
 
 here=$(cd "$(dirname "$0")" && pwd)
-CTL=${PS_CTL:-$here/../tools/portsteerctl}
 C=psh-c-$$
 S=psh-s-$$
 COUNT=${PS_HOSTILE_COUNT:-20}

@@ -5,6 +5,11 @@
 #
 # PS_KO names the portsteer.ko under test (set by run_tests.sh).
 
+# The selftests' directory, and the portsteerctl under test: PS_CTL (or
+# PORTSTEERCTL), else the one built beside them.
+SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CTL=${PS_CTL:-${PORTSTEERCTL:-$SELFTESTS/../tools/portsteerctl}}
+
 ksft_skip=4
 _ktap_n=0
 _ktap_fail=0

@@ -16,7 +16,6 @@
 . "$(dirname "$0")"/lib.sh
 
 here=$(cd "$(dirname "$0")" && pwd)
-CTL=${PS_CTL:-$here/../tools/portsteerctl}
 CG=/sys/fs/cgroup
 NS=ps-memcg-$$
 A=$CG/ps-a-$$

@@ -10,7 +10,6 @@
 
 . "$(dirname "$0")"/lib.sh
 
-CTL=${PORTSTEERCTL:-portsteerctl}
 FUZZ=$PS_SELFTESTS/nl_fuzz
 COUNT=${PS_FUZZ_COUNT:-$(scaled 100000)}
 SEED=${PS_FUZZ_SEED:-$(( $(date +%s%N) % 4294967296 ))}

@@ -11,7 +11,6 @@
 
 . "$(dirname "$0")"/lib.sh
 
-CTL=${PORTSTEERCTL:-portsteerctl}
 UNIT=$PS_SELFTESTS/../dist/portsteer.service.in
 tmp=$(mktemp -d)
 conf=$tmp/portsteer.conf

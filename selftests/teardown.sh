@@ -18,7 +18,6 @@
 . "$(dirname "$0")"/lib.sh
 
 here=$(cd "$(dirname "$0")" && pwd)
-CTL=${PS_CTL:-$here/../tools/portsteerctl}
 RELOADS=$(scaled "${PS_RELOADS:-100}")
 CYCLES=$(scaled "${PS_NETNS_CYCLES:-500}")
 C=pst-c-$$
