@@ -296,6 +296,9 @@ int portsteer_nl_settings_set_doit(struct sk_buff *skb, struct genl_info *info)
 	u32 set = 0;
 	int err;
 
+	err = ps_settings_precheck(info);
+	if (err)
+		return err;
 	if (GENL_REQ_ATTR_CHECK(info, PORTSTEER_A_SETTINGS)) {
 		NL_SET_ERR_MSG(info->extack, "missing settings");
 		return -EINVAL;

@@ -224,12 +224,6 @@ int ps_settings_parse(const struct nlattr *nest, struct ps_settings *s,
 	}
 	if (tb[PORTSTEER_SETTINGS_A_PRIORITY]) {
 		s->priority = nla_get_s32(tb[PORTSTEER_SETTINGS_A_PRIORITY]);
-		if (s->priority < PORTSTEER_PRIORITY_MIN ||
-		    s->priority > PORTSTEER_PRIORITY_MAX) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[PORTSTEER_SETTINGS_A_PRIORITY],
-					    "priority must be above NF_IP_PRI_FIRST and below NF_IP_PRI_LAST");
-			return -ERANGE;
-		}
 		*set |= PS_SET_PRIORITY;
 	}
 	if (tb[PORTSTEER_SETTINGS_A_DEFRAG]) {
@@ -248,6 +242,42 @@ int ps_settings_parse(const struct nlattr *nest, struct ps_settings *s,
 }
 
 /* Parse every PORTSTEER_A_RULE of a message into a new array. */
+/**
+ * ps_settings_precheck() - the priority's range, as a policy would check it
+ * @info: the request
+ *
+ * The generator (as of 7.2) cannot write a signed full-range policy, so the
+ * spec gives the priority's range as consts and it is checked here, first
+ * thing in a handler, before it looks at anything: a request refused for it
+ * changes nothing, as a refusal by the policy would (an open replace
+ * transaction stays open).
+ *
+ * Return: 0, or -ERANGE with the attribute pointed at.
+ */
+int ps_settings_precheck(const struct genl_info *info)
+{
+	const struct nlattr *attr, *a;
+	int rem, rem2;
+	s32 prio;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != PORTSTEER_A_SETTINGS)
+			continue;
+		nla_for_each_nested(a, attr, rem2) {
+			if (nla_type(a) != PORTSTEER_SETTINGS_A_PRIORITY)
+				continue;
+			prio = nla_get_s32(a);
+			if (prio < PORTSTEER_PRIORITY_MIN ||
+			    prio > PORTSTEER_PRIORITY_MAX) {
+				NL_SET_ERR_MSG_ATTR(info->extack, a,
+						    "priority must be above NF_IP_PRI_FIRST and below NF_IP_PRI_LAST");
+				return -ERANGE;
+			}
+		}
+	}
+	return 0;
+}
+
 int ps_rules_from_msg(struct ps_net *pn, struct genl_info *info,
 		      bool need_service, struct ps_rule **out, u32 *count)
 {

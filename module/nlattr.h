@@ -49,6 +49,7 @@ int ps_rules_from_msg(struct ps_net *pn, struct genl_info *info,
 void ps_overlap_msg(struct ps_net *pn, struct genl_info *info,
 		    const struct ps_rule *mine, const struct ps_rule *other,
 		    bool other_new);
+int ps_settings_precheck(const struct genl_info *info);
 int ps_settings_parse(const struct nlattr *nest, struct ps_settings *s,
 		      u32 *set, struct netlink_ext_ack *extack);
 int ps_put_service(struct sk_buff *skb, const struct ps_service *svc,

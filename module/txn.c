@@ -127,8 +127,11 @@ int portsteer_nl_replace_add_doit(struct sk_buff *skb, struct genl_info *info)
 	const struct nlattr *attr;
 	struct ps_service *svc;
 	struct ps_txn *txn;
-	int rem, err = 0;
+	int rem, err;
 
+	err = ps_settings_precheck(info);
+	if (err)
+		return err;
 	mutex_lock(&pn->lock);
 	txn = ps_txn_get(pn, info, &err);
 	if (!txn)

@@ -47,6 +47,11 @@ ynl_src() {
 	kver=$(ls "$root"/boot/vmlinuz-* | sed 's|.*/vmlinuz-||' | sort -V | tail -n1)
 	series=${kver%%[.-]*}.$(echo "$kver" | cut -d. -f2 | cut -d- -f1 | cut -d+ -f1)
 	dir=$cache/ynl-$series
+	# One fetch at a time: make check's host check and its sid prereq
+	# both come here on a cold cache.
+	mkdir -p "$cache"
+	exec 8>"$cache/ynl.lock"
+	flock 8
 	if [ ! -f "$dir/.complete" ]; then
 		say "fetching linux-source-$series through the sid chroot"
 		tmp=$(mktemp -d "$root/tmp/ynl.XXXXXX")
@@ -67,6 +72,7 @@ ynl_src() {
 		rm -rf "$tmp"
 		trap - EXIT
 	fi
+	exec 8>&-
 	echo "$dir"
 }
 

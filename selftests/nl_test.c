@@ -443,6 +443,46 @@ TEST_F(ps, service_del_with_rules)
 	free(d.rules);
 }
 
+/*
+ * The priority's range is checked as a policy would check it: a replace-add
+ * refused for it leaves the transaction open (nl_fuzz found the difference
+ * when the check had moved into the handler, which drops the transaction).
+ */
+TEST_F(ps, priority_range_keeps_transaction)
+{
+	static const int32_t bad[] = { INT32_MIN, INT32_MAX };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	int offs;
+
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_BEGIN, &self->ack));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+		nest = mnl_attr_nest_start(nlh, PORTSTEER_A_SETTINGS);
+		offs = nlh->nlmsg_len;
+		mnl_attr_put_u32(nlh, PORTSTEER_SETTINGS_A_PRIORITY, (uint32_t)bad[i]);
+		mnl_attr_nest_end(nlh, nest);
+		EXPECT_EQ(-ERANGE, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+		EXPECT_STREQ("priority must be above NF_IP_PRI_FIRST and below NF_IP_PRI_LAST",
+			     self->ack.msg);
+		EXPECT_EQ(offs, self->ack.offs);
+		EXPECT_EQ(-ERANGE, settings_set(&self->nl, -1, bad[i], -1, -1, -1, &self->ack));
+	}
+	/* still open: a service is staged and committed */
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_REPLACE_ADD, 0);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "kept", 3, -1, -1, -1);
+	ASSERT_EQ(0, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack)) TH_LOG("%s", self->ack.msg);
+	ASSERT_EQ(0, nlt_simple(&self->nl, PORTSTEER_CMD_REPLACE_COMMIT, &self->ack))
+		TH_LOG("%s", self->ack.msg);
+	EXPECT_EQ(0, nlt_get_service(&self->nl, "kept", &(struct nlt_service){ 0 }, &self->ack));
+	/* the two priorities next to the limits are taken */
+	EXPECT_EQ(0, settings_set(&self->nl, -1, INT32_MIN + 1, 0, -1, -1, &self->ack))
+		TH_LOG("%s", self->ack.msg);
+	EXPECT_EQ(0, settings_set(&self->nl, -1, INT32_MAX - 1, -1, -1, -1, &self->ack))
+		TH_LOG("%s", self->ack.msg);
+}
+
 TEST_F(ps, replace_commands)
 {
 	const struct nlt_rule rules[] = {
