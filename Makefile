@@ -13,7 +13,7 @@
 #   make check           build and run the selftests in qemu guests, side by side, one
 #                        per core (KERNELS=6.1 6.12 sid debug; on debug, the tests of
 #                        DEBUG_TESTS), the stress loops at a fifth of their count, and
-#                        the host checks: on 2 cores about 11 minutes (23 from an empty cache)
+#                        the host checks: on 2 cores about 16 to 19 minutes with warm caches
 #   make check-full      the same at full counts, and every selftest on the debug kernel
 #   make check HOST=1    run the selftests on this host (needs root and a kernel that loads modules)
 #   make check-debug     all the selftests on the debug kernel (KASAN, lockdep, kmemleak,
