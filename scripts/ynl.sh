@@ -141,25 +141,24 @@ ktap)
 	echo "1..2"
 	if ! src=$(ynl_src 2>&1); then
 		echo "$src" | sed 's/^/# /'
-		echo "not ok 1 spec_schema # the kernel's YNL tools are not available"
+		echo "# the kernel's YNL tools are not available"
+		echo "not ok 1 spec_schema"
 		echo "not ok 2 generated_files_current"
 		exit 1
 	fi
 	rc=0
-	if out=$("$0" validate 2>&1); then
-		echo "ok 1 spec_schema"
-	else
-		echo "$out" | tail -n 20 | sed 's/^/# /'
-		echo "not ok 1 spec_schema"
-		rc=1
-	fi
-	if out=$("$0" check 2>&1); then
-		echo "ok 2 generated_files_current"
-	else
-		echo "$out" | head -n 40 | sed 's/^/# /'
-		echo "not ok 2 generated_files_current"
-		rc=1
-	fi
+	n=0
+	for step in "validate spec_schema" "check generated_files_current"; do
+		read -r what name <<<"$step"
+		n=$((n + 1))
+		if out=$("$0" "$what" 2>&1); then
+			echo "ok $n $name"
+		else
+			echo "$out" | head -n 40 | sed 's/^/# /'
+			echo "not ok $n $name"
+			rc=1
+		fi
+	done
 	exit $rc
 	;;
 cli)
