@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * portsteer: the commit of a configuration, and what goes with it: the
- * netfilter hook's registration, the defragmentation references, the
- * publication of the table; and their end with the namespace.
+ * netfilter hooks' registration, the defragmentation and conntrack
+ * references, the publication of the table; and their end with the
+ * namespace.
  */
 
 #include <linux/netfilter_ipv4.h>
 #include <linux/slab.h>
-#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
-#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 
 #include "portsteer.h"
 
@@ -30,27 +29,39 @@ static void ps_hook_free(struct ps_net *pn, struct ps_hook *h, bool grace)
 	if (grace)
 		synchronize_net();
 	ps_compat_queue_drop(pn->net);
-	nf_unregister_net_hook(pn->net, &h->ops);
+	nf_unregister_net_hooks(pn->net, h->ops, h->nops);
 	kfree_rcu(h, rcu);
 }
+
+static const u8 ps_hooknum[PS_NHOOKS] = {
+	[PORTSTEER_HOOK_PREROUTING]	= NF_INET_PRE_ROUTING,
+	[PORTSTEER_HOOK_INPUT]		= NF_INET_LOCAL_IN,
+	[PORTSTEER_HOOK_FORWARD]	= NF_INET_FORWARD,
+	[PORTSTEER_HOOK_OUTPUT]		= NF_INET_LOCAL_OUT,
+};
 
 static struct ps_hook *ps_hook_register(struct ps_net *pn,
 					const struct ps_settings *s)
 {
+	unsigned long hooks = s->hooks;
 	struct ps_hook *h;
+	unsigned int i;
 	int err;
 
 	h = kzalloc(sizeof(*h), PS_GFP_CONFIG);
 	if (!h)
 		return ERR_PTR(-ENOMEM);
 	h->pn = pn;
-	h->ops.hook = ps_hook_fn;
-	h->ops.pf = NFPROTO_INET;
-	h->ops.hooknum = s->hook == PORTSTEER_HOOK_INPUT ? NF_INET_LOCAL_IN
-							 : NF_INET_PRE_ROUTING;
-	h->ops.priority = s->priority;
-	h->ops.priv = h;
-	err = nf_register_net_hook(pn->net, &h->ops);
+	for_each_set_bit(i, &hooks, PS_NHOOKS) {
+		struct nf_hook_ops *ops = &h->ops[h->nops++];
+
+		ops->hook = ps_hook_fn;
+		ops->pf = NFPROTO_INET;
+		ops->hooknum = ps_hooknum[i];
+		ops->priority = s->priority;
+		ops->priv = h;
+	}
+	err = nf_register_net_hooks(pn->net, h->ops, h->nops);
 	if (err) {
 		kfree(h);
 		return ERR_PTR(err);
@@ -58,23 +69,15 @@ static struct ps_hook *ps_hook_register(struct ps_net *pn,
 	return h;
 }
 
-static int ps_defrag_enable(struct net *net)
+/* Whether a service has a conntrack mark, which needs conntrack. */
+static bool ps_want_conntrack(const struct list_head *services)
 {
-	int err;
+	const struct ps_service *svc;
 
-	err = nf_defrag_ipv4_enable(net);
-	if (err)
-		return err;
-	err = nf_defrag_ipv6_enable(net);
-	if (err)
-		nf_defrag_ipv4_disable(net);
-	return err;
-}
-
-static void ps_defrag_disable(struct net *net)
-{
-	nf_defrag_ipv6_disable(net);
-	nf_defrag_ipv4_disable(net);
+	list_for_each_entry(svc, services, list)
+		if (svc->ct_mark_mask)
+			return true;
+	return false;
 }
 
 /**
@@ -88,8 +91,9 @@ static void ps_defrag_disable(struct net *net)
  * @extack: for errors
  *
  * Builds the lookup table, registers the hooks when there are rules (again
- * when hook or priority changed) and unregisters them when there are none,
- * takes or drops the defragmentation references, then publishes the table.
+ * when the hooks or the priority changed; while there are none they stand
+ * aside), takes or drops the defragmentation and conntrack references
+ * (loading their modules if need be), then publishes the table.
  * Everything that can fail is done before anything is published, so on
  * error the packet path and the settings are as they were. The caller owns
  * the model (@services and @rules) before and after.
@@ -100,7 +104,7 @@ int ps_commit(struct ps_net *pn, const struct list_head *services,
 	      u32 nservices, const struct ps_rule *rules, u32 nrules,
 	      const struct ps_settings *s, struct netlink_ext_ack *extack)
 {
-	bool moved = pn->hook && (pn->settings.hook != s->hook ||
+	bool moved = pn->hook && (pn->settings.hooks != s->hooks ||
 				  pn->settings.priority != s->priority);
 	struct ps_hook *old = pn->hook, *new_hook = NULL;
 	bool want_hook = nrules > 0;
@@ -109,11 +113,25 @@ int ps_commit(struct ps_net *pn, const struct list_head *services,
 	 * would drop the namespace's queued packets too.
 	 */
 	bool want_defrag = s->defrag && (want_hook || (old && !moved));
+	/*
+	 * Conntrack too, and it stays with the registration once taken, so
+	 * that a ct mark going does not drop the queued packets.
+	 */
+	bool has_ct = ps_want_conntrack(services);
+	bool want_ct = (has_ct || pn->conntrack_on) &&
+		       (old && !moved ? true : has_ct && want_hook);
+	bool defrag_taken = false, ct_taken = false;
 	struct ps_table *t, *old_table;
-	bool defrag_taken = false;
 	int err;
 
 	lockdep_assert_held(&pn->lock);
+
+	if (has_ct && s->priority <= NF_IP_PRI_CONNTRACK) {
+		BUILD_BUG_ON(NF_IP_PRI_CONNTRACK != -200);
+		NL_SET_ERR_MSG(extack,
+			       "with a conntrack mark, the priority must be above -200 (conntrack)");
+		return -EINVAL;
+	}
 
 	t = ps_table_build(services, nservices, rules, nrules, s);
 	if (!t) {
@@ -122,12 +140,16 @@ int ps_commit(struct ps_net *pn, const struct list_head *services,
 	}
 
 	if (want_defrag && !pn->defrag_on) {
-		err = ps_defrag_enable(pn->net);
-		if (err) {
-			NL_SET_ERR_MSG(extack, "cannot enable defragmentation");
+		err = ps_defrag_get(pn->net, extack);
+		if (err)
 			goto err_defrag;
-		}
 		defrag_taken = true;
+	}
+	if (want_ct && !pn->conntrack_on) {
+		err = ps_conntrack_get(pn->net, extack);
+		if (err)
+			goto err_ct;
+		ct_taken = true;
 	}
 
 	if (want_hook && (!old || moved)) {
@@ -162,8 +184,11 @@ int ps_commit(struct ps_net *pn, const struct list_head *services,
 		WRITE_ONCE(old->active, want_hook);
 	}
 	if (!want_defrag && pn->defrag_on)
-		ps_defrag_disable(pn->net);
+		ps_defrag_put(pn->net);
 	pn->defrag_on = want_defrag;
+	if (!want_ct && pn->conntrack_on)
+		ps_conntrack_put(pn->net);
+	pn->conntrack_on = want_ct;
 	pn->settings = *s;
 	pn->generation++;
 	if (old_table)
@@ -171,8 +196,11 @@ int ps_commit(struct ps_net *pn, const struct list_head *services,
 	return 0;
 
 err_hook:
+	if (ct_taken)
+		ps_conntrack_put(pn->net);
+err_ct:
 	if (defrag_taken)
-		ps_defrag_disable(pn->net);
+		ps_defrag_put(pn->net);
 err_defrag:
 	kvfree(t);
 	return err;
@@ -207,8 +235,11 @@ void ps_net_release(struct ps_net *pn)
 		ps_hook_free(pn, pn->hook, false);
 	pn->hook = NULL;
 	if (pn->defrag_on)
-		ps_defrag_disable(pn->net);
+		ps_defrag_put(pn->net);
 	pn->defrag_on = false;
+	if (pn->conntrack_on)
+		ps_conntrack_put(pn->net);
+	pn->conntrack_on = false;
 }
 
 /* Commit the namespace's current model with other settings. */

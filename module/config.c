@@ -198,7 +198,10 @@ void ps_config_move(struct ps_config *dst, struct ps_config *src)
 	ps_config_init(src);
 }
 
-/* The order of rules: protocol, first port, family; the key of bsearch(). */
+/*
+ * The order of rules: protocol, first port, family, direction; the key of
+ * bsearch().
+ */
 int ps_rule_cmp(const void *a, const void *b)
 {
 	const struct ps_rule *x = a, *y = b;
@@ -209,6 +212,8 @@ int ps_rule_cmp(const void *a, const void *b)
 		return x->lo < y->lo ? -1 : 1;
 	if (x->family != y->family)
 		return x->family < y->family ? -1 : 1;
+	if (x->dir != y->dir)
+		return x->dir < y->dir ? -1 : 1;
 	return 0;
 }
 
@@ -225,30 +230,34 @@ void ps_rules_sort(struct ps_rule *rules, u32 n)
  * @second: set to the index of the later one
  *
  * Two rules overlap when they are for the same protocol, share a family and
- * their port ranges intersect.
+ * a direction, and their port ranges intersect.
  *
  * Return: 0 when no two rules overlap, -EEXIST otherwise.
  */
 int ps_rules_check(const struct ps_rule *rules, u32 n, u32 *first, u32 *second)
 {
-	u32 start, end, i, plane;
+	u32 start, end, i, plane, dir;
 	s32 last;	/* per plane: the rule reaching furthest, or -1 */
 
 	for (start = 0; start < n; start = end) {
 		for (end = start + 1; end < n; end++)
 			if (rules[end].proto != rules[start].proto)
 				break;
-		for (plane = 0; plane < PS_NPLANES; plane++) {
-			last = -1;
-			for (i = start; i < end; i++) {
-				if (!(rules[i].family & BIT(plane)))
-					continue;
-				if (last >= 0 && rules[i].lo <= rules[last].hi) {
-					*first = last;
-					*second = i;
-					return -EEXIST;
+		for (dir = 0; dir < PS_NDIRS; dir++) {
+			for (plane = 0; plane < PS_NPLANES; plane++) {
+				last = -1;
+				for (i = start; i < end; i++) {
+					if (!(rules[i].family & BIT(plane)) ||
+					    !(rules[i].dir & BIT(dir)))
+						continue;
+					if (last >= 0 &&
+					    rules[i].lo <= rules[last].hi) {
+						*first = last;
+						*second = i;
+						return -EEXIST;
+					}
+					last = i;
 				}
-				last = i;
 			}
 		}
 	}
@@ -299,21 +308,33 @@ void ps_net_stats_read(const struct ps_net *pn, u64 *cnt)
 		cnt[i] -= pn->stats_base[i];
 }
 
+static const char *ps_dir_name(u8 dir)
+{
+	switch (dir) {
+	case PORTSTEER_DIRECTION_SRC:
+		return "sport";
+	case PORTSTEER_DIRECTION_ANY:
+		return "port";
+	}
+	return "dport";
+}
+
 /* Format a rule as the CLI writes it, for messages. */
 void ps_rule_str(char *buf, size_t len, const struct ps_rule *r)
 {
 	if (r->lo == r->hi)
-		snprintf(buf, len, "%s %s dport %u", ps_family_name(r->family),
-			 ps_proto_name(r->proto), r->lo);
+		snprintf(buf, len, "%s %s %s %u", ps_family_name(r->family),
+			 ps_proto_name(r->proto), ps_dir_name(r->dir), r->lo);
 	else
-		snprintf(buf, len, "%s %s dport %u-%u", ps_family_name(r->family),
-			 ps_proto_name(r->proto), r->lo, r->hi);
+		snprintf(buf, len, "%s %s %s %u-%u", ps_family_name(r->family),
+			 ps_proto_name(r->proto), ps_dir_name(r->dir), r->lo,
+			 r->hi);
 }
 
 bool ps_rule_same(const struct ps_rule *a, const struct ps_rule *b)
 {
 	return a->proto == b->proto && a->lo == b->lo && a->hi == b->hi &&
-	       a->family == b->family;
+	       a->family == b->family && a->dir == b->dir;
 }
 
 static bool ps_rule_in(const struct ps_rule *r, const struct ps_rule *set, u32 n)
@@ -454,6 +475,16 @@ struct ps_rule *ps_rules_without(const struct ps_config *cfg,
 int ps_settings_check(const struct ps_settings *s,
 		      struct netlink_ext_ack *extack)
 {
+	if (!s->hooks) {
+		NL_SET_ERR_MSG(extack, "the set of hooks is empty");
+		return -EINVAL;
+	}
+	if ((s->hooks & BIT(PORTSTEER_HOOK_PREROUTING)) &&
+	    (s->hooks & (BIT(PORTSTEER_HOOK_INPUT) | BIT(PORTSTEER_HOOK_FORWARD)))) {
+		NL_SET_ERR_MSG(extack,
+			       "prerouting sees what input and forward see: a packet would be classified twice");
+		return -EINVAL;
+	}
 	if (s->defrag && s->priority <= NF_IP_PRI_CONNTRACK_DEFRAG) {
 		BUILD_BUG_ON(NF_IP_PRI_CONNTRACK_DEFRAG != -400);
 		NL_SET_ERR_MSG(extack,
@@ -471,7 +502,7 @@ struct ps_settings ps_settings_merge(const struct ps_settings *cur,
 	struct ps_settings s = *cur;
 
 	if (set & PS_SET_HOOK)
-		s.hook = txn->hook;
+		s.hooks = txn->hooks;
 	if (set & PS_SET_PRIORITY)
 		s.priority = txn->priority;
 	if (set & PS_SET_DEFRAG)

@@ -2,11 +2,12 @@
 /*
  * portsteer: the packet path.
  *
- * One hook, registered for NFPROTO_INET (IPv4 and IPv6) at the namespace's
- * hook and priority, finds the transport header, reads the destination
- * port, looks it up in the namespace's table and returns the NF_QUEUE
- * verdict of the service's queue, or NF_ACCEPT. Lock-free (RCU) and
- * allocation-free; counters are per CPU.
+ * One hook function, registered for NFPROTO_INET (IPv4 and IPv6) at the
+ * namespace's hook points and priority, finds the transport header, looks
+ * its destination port up in the namespace's table, then its source port,
+ * and returns the NF_QUEUE verdict of the service's queue, or NF_ACCEPT (a
+ * packet no rule matches, or one the service's consumer marked as done).
+ * Lock-free (RCU) and allocation-free; counters are per CPU.
  */
 
 #include <linux/icmp.h>
@@ -20,6 +21,7 @@
 #include <linux/udp.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
+#include <net/netfilter/nf_conntrack.h>
 
 #include "portsteer.h"
 
@@ -252,17 +254,13 @@ static enum ps_parse ps_parse_ipv6(const struct sk_buff *skb,
 	return ps_parse_l4(skb, f, end, flags & IP6_FH_F_FRAG);
 }
 
-static const struct ps_dp_service *ps_lookup(const struct ps_table *t,
-					     int plane, u8 proto, __be16 port)
+/* The service of @port in one top array; @top may be NULL. */
+static __always_inline const struct ps_dp_service *
+ps_lookup_top(const struct ps_table *t, const u32 *top, __be16 port)
 {
-	int pi = ps_proto_index(proto);
 	unsigned int p = ntohs(port);
-	const u32 *top;
 	u32 e;
 
-	if (pi < 0)
-		return NULL;
-	top = t->top[plane][pi];
 	if (!top)
 		return NULL;
 	e = top[p >> (16 - PS_BLOCK_BITS)];
@@ -272,20 +270,54 @@ static const struct ps_dp_service *ps_lookup(const struct ps_table *t,
 }
 
 /*
- * The flow hash, of both paths: @addrs is the source then the destination
- * address as the IPv4 (two words) or IPv6 (eight) header lays them out, so
- * the fast path hashes the header in place.
+ * The service of a packet: the one a rule for its destination port names,
+ * else the one a rule for its source port names.
+ */
+static const struct ps_dp_service *ps_lookup(const struct ps_table *t,
+					     int plane, u8 proto, __be16 dport,
+					     __be16 sport)
+{
+	const struct ps_dp_service *svc;
+	int pi = ps_proto_index(proto);
+
+	if (pi < 0)
+		return NULL;
+	svc = ps_lookup_top(t, t->top[0][plane][pi], dport);
+	return svc ?: ps_lookup_top(t, t->top[1][plane][pi], sport);
+}
+
+/*
+ * The flow hash, of both paths, symmetric: both directions of a connection
+ * hash alike, as the endpoints (address, then port) are put in order
+ * first. @addrs is the source then the destination address as the IPv4
+ * (two words) or IPv6 (eight) header lays them out, so the fast path
+ * hashes the header in place.
  */
 static u32 ps_hash(const __be32 *addrs, bool v6, __be16 sport, __be16 dport,
 		   u8 proto, u32 seed)
 {
-	u32 ports = (u32)ntohs(sport) << 16 | ntohs(dport);
+	u32 a = ntohs(sport), b = ntohs(dport);
+	u32 buf[8];
+	int order;
 
-	if (!v6)
-		return jhash_3words((__force u32)addrs[0], (__force u32)addrs[1],
-				    ports, seed ^ proto);
+	if (!v6) {
+		u32 x = (__force u32)addrs[0], y = (__force u32)addrs[1];
+
+		if (x > y || (x == y && a > b)) {
+			swap(x, y);
+			swap(a, b);
+		}
+		return jhash_3words(x, y, a << 16 | b, seed ^ proto);
+	}
+	order = memcmp(addrs, addrs + 4, sizeof(struct in6_addr));
+	if (order > 0 || (!order && a > b)) {
+		memcpy(buf, addrs + 4, sizeof(struct in6_addr));
+		memcpy(buf + 4, addrs, sizeof(struct in6_addr));
+		swap(a, b);
+		addrs = (const __be32 *)buf;
+	}
 	return jhash_3words(jhash2((__force const u32 *)addrs, 8, seed),
-			    ports, proto, seed);
+			    a << 16 | b, proto, seed);
 }
 
 static u16 ps_queue(const struct ps_dp_service *svc, const struct ps_flow *f,
@@ -300,21 +332,11 @@ static u16 ps_queue(const struct ps_dp_service *svc, const struct ps_flow *f,
 					f->proto, seed), svc->qcount);
 }
 
-/* The flow of an ICMP error's quoted packet, reversed. */
-static void ps_flow_reverse(struct ps_flow *f, bool v6)
-{
-	unsigned int n = v6 ? 4 : 1, i;
-
-	for (i = 0; i < n; i++)
-		swap(f->addr[i], f->addr[n + i]);
-	swap(f->sport, f->dport);
-}
-
 /*
- * Follow an ICMP error: the packet it quotes was on its way to a service
- * (its destination port matches: hash it as it is) or was sent by a local
- * service (its source port matches: hash it reversed, as the service's
- * incoming packets are).
+ * Follow an ICMP error: the packet it quotes was on its way to a service,
+ * or came from one; it goes by the rule the quoted packet matches, else by
+ * the one its reply would, and as the flow hash is symmetric, to the queue
+ * of the quoted packet's connection either way.
  */
 static enum ps_parse ps_follow_icmp(const struct sk_buff *skb,
 				    const struct ps_table *t, bool v6,
@@ -324,20 +346,46 @@ static enum ps_parse ps_follow_icmp(const struct sk_buff *skb,
 	unsigned int inner = f->thoff + (v6 ? sizeof(struct icmp6hdr)
 					     : sizeof(struct icmphdr));
 	enum ps_parse r;
-	int plane = v6;
 
 	memset(f, 0, sizeof(*f));
 	r = v6 ? ps_parse_ipv6(skb, inner, f, false)
 	       : ps_parse_ipv4(skb, inner, f, false);
 	if (r != PS_PKT_PORTS)
 		return r;
-	*svc = ps_lookup(t, plane, f->proto, f->dport);
-	if (!*svc) {
-		*svc = ps_lookup(t, plane, f->proto, f->sport);
-		if (*svc)
-			ps_flow_reverse(f, v6);
-	}
+	*svc = ps_lookup(t, v6, f->proto, f->dport, f->sport) ?:
+	       ps_lookup(t, v6, f->proto, f->sport, f->dport);
 	return r;
+}
+
+/**
+ * ps_exempt() - whether a packet's consumer marked it as done
+ * @svc: the service a rule steers the packet to, with marks
+ * @skb: the packet
+ *
+ * A consumer that gives NF_REPEAT marks the packet (Suricata's repeat-mark)
+ * so that the hook, run again, lets it through; one that is done with a
+ * connection marks it for good (Suricata's bypass-mark), saved to the
+ * conntrack mark by the ruleset.
+ *
+ * Return: true when the packet mark or the conntrack mark of its
+ * connection has the service's bits.
+ */
+static bool ps_exempt(const struct ps_dp_service *svc,
+		      const struct sk_buff *skb)
+{
+	if (svc->mark_mask && (skb->mark & svc->mark_mask) == svc->mark)
+		return true;
+#if IS_ENABLED(CONFIG_NF_CONNTRACK_MARK)
+	if (svc->ct_mark_mask) {
+		enum ip_conntrack_info ctinfo;
+		const struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+
+		if (ct && (READ_ONCE(ct->mark) & svc->ct_mark_mask) ==
+			  svc->ct_mark)
+			return true;
+	}
+#endif
+	return false;
 }
 
 /*
@@ -417,7 +465,7 @@ static noinline unsigned int ps_hook_slow(struct ps_net *pn,
 	       : ps_parse_ipv4(skb, skb_network_offset(skb), &f, true);
 	switch (r) {
 	case PS_PKT_PORTS:
-		svc = ps_lookup(t, v6, f.proto, f.dport);
+		svc = ps_lookup(t, v6, f.proto, f.dport, f.sport);
 		break;
 	case PS_PKT_ICMP_ERROR:
 		if (!t->icmp_errors) {
@@ -438,6 +486,10 @@ static noinline unsigned int ps_hook_slow(struct ps_net *pn,
 	if (!svc) {
 		ps_count(pn, r == PS_PKT_MALFORMED ? PS_CNT_MALFORMED :
 			     r == PS_PKT_NO_L4 ? PS_CNT_NO_L4 : PS_CNT_UNMATCHED);
+		return NF_ACCEPT;
+	}
+	if (unlikely(svc->exempt) && ps_exempt(svc, skb)) {
+		ps_count(pn, PS_CNT_EXEMPT);
 		return NF_ACCEPT;
 	}
 	return ps_steer(pn, svc, skb, icmp, ps_queue(svc, &f, v6, t->seed));
@@ -474,8 +526,9 @@ static u16 ps_fast_queue(const struct ps_dp_service *svc, const void *nh,
  * @state: the hook's state
  *
  * Return: NF_QUEUE_NR() of the service's queue (with the bypass flag when
- * the service has it) for a matched packet, NF_DROP for a first fragment
- * too short to hold the ports, NF_ACCEPT for anything else.
+ * the service has it) for a matched packet its marks do not exempt,
+ * NF_DROP for a first fragment too short to hold the ports, NF_ACCEPT for
+ * anything else.
  */
 unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,
 			const struct nf_hook_state *state)
@@ -487,9 +540,7 @@ unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,
 	const struct ps_table *t;
 	const __be16 *ports;
 	const u8 *nh;
-	const u32 *top;
-	u8 proto, min;
-	u32 e;
+	u8 proto, min, pi;
 	bool v6;
 
 	/* A namespace without rules, or a registration being replaced. */
@@ -542,15 +593,17 @@ unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,
 	}
 
 	/* ps_lookup(), with the protocol's index from the table above. */
-	top = t->top[v6][ps_protos[proto].index];
-	if (!top)
-		goto unmatched;
-	e = top[ntohs(ports[1]) >> (16 - PS_BLOCK_BITS)];
-	if (e & PS_LEAF)
-		e = t->leaves[e & ~PS_LEAF][ntohs(ports[1]) % PS_BLOCK_PORTS];
-	if (!e)
-		goto unmatched;
-	svc = &t->svc[e - 1];
+	pi = ps_protos[proto].index;
+	svc = ps_lookup_top(t, t->top[0][v6][pi], ports[1]);
+	if (!svc) {
+		svc = ps_lookup_top(t, t->top[1][v6][pi], ports[0]);
+		if (!svc)
+			goto unmatched;
+	}
+	if (unlikely(svc->exempt) && ps_exempt(svc, skb)) {
+		ps_count(pn, PS_CNT_EXEMPT);
+		return NF_ACCEPT;
+	}
 	return ps_steer(pn, svc, skb, false,
 			svc->qcount == 1 ? svc->qbase :
 			ps_fast_queue(svc, nh, ports, v6, proto, t->seed));

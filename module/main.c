@@ -35,7 +35,7 @@ static int __net_init ps_net_init(struct net *net)
 	pn->net = net;
 	mutex_init(&pn->lock);
 	ps_config_init(&pn->cfg);
-	pn->settings.hook = PORTSTEER_HOOK_PREROUTING;
+	pn->settings.hooks = BIT(PORTSTEER_HOOK_PREROUTING);
 	pn->settings.priority = NF_IP_PRI_FILTER;
 	pn->settings.defrag = true;
 	pn->settings.icmp_errors = true;

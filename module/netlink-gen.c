@@ -18,15 +18,16 @@ static const struct netlink_range_validation portsteer_service_a_queue_count_ran
 };
 
 /* Common nested types */
-const struct nla_policy portsteer_rule_nl_policy[PORTSTEER_RULE_A_SERVICE + 1] = {
+const struct nla_policy portsteer_rule_nl_policy[PORTSTEER_RULE_A_DIRECTION + 1] = {
 	[PORTSTEER_RULE_A_FAMILY] = NLA_POLICY_RANGE(NLA_U8, 1, 3),
 	[PORTSTEER_RULE_A_PROTO] = { .type = NLA_U8, },
 	[PORTSTEER_RULE_A_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1),
 	[PORTSTEER_RULE_A_PORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1),
 	[PORTSTEER_RULE_A_SERVICE] = { .type = NLA_NUL_STRING, .len = PORTSTEER_SERVICE_NAME_MAX, },
+	[PORTSTEER_RULE_A_DIRECTION] = NLA_POLICY_RANGE(NLA_U8, 1, 3),
 };
 
-const struct nla_policy portsteer_service_nl_policy[PORTSTEER_SERVICE_A_STATS + 1] = {
+const struct nla_policy portsteer_service_nl_policy[PORTSTEER_SERVICE_A_CT_MARK_MASK + 1] = {
 	[PORTSTEER_SERVICE_A_NAME] = { .type = NLA_NUL_STRING, .len = PORTSTEER_SERVICE_NAME_MAX, },
 	[PORTSTEER_SERVICE_A_QUEUE] = { .type = NLA_U16, },
 	[PORTSTEER_SERVICE_A_QUEUE_COUNT] = NLA_POLICY_FULL_RANGE(NLA_U32, &portsteer_service_a_queue_count_range),
@@ -34,29 +35,38 @@ const struct nla_policy portsteer_service_nl_policy[PORTSTEER_SERVICE_A_STATS + 
 	[PORTSTEER_SERVICE_A_BYPASS] = NLA_POLICY_MAX(NLA_U8, 1),
 	[PORTSTEER_SERVICE_A_RULES] = { .type = NLA_U32, },
 	[PORTSTEER_SERVICE_A_STATS] = NLA_POLICY_NESTED(portsteer_stats_nl_policy),
+	[PORTSTEER_SERVICE_A_MARK] = { .type = NLA_U32, },
+	[PORTSTEER_SERVICE_A_MARK_MASK] = { .type = NLA_U32, },
+	[PORTSTEER_SERVICE_A_CT_MARK] = { .type = NLA_U32, },
+	[PORTSTEER_SERVICE_A_CT_MARK_MASK] = { .type = NLA_U32, },
 };
 
-const struct nla_policy portsteer_service_input_nl_policy[PORTSTEER_SERVICE_A_BYPASS + 1] = {
+const struct nla_policy portsteer_service_input_nl_policy[PORTSTEER_SERVICE_A_CT_MARK_MASK + 1] = {
 	[PORTSTEER_SERVICE_A_NAME] = { .type = NLA_NUL_STRING, .len = PORTSTEER_SERVICE_NAME_MAX, },
 	[PORTSTEER_SERVICE_A_QUEUE] = { .type = NLA_U16, },
 	[PORTSTEER_SERVICE_A_QUEUE_COUNT] = NLA_POLICY_FULL_RANGE(NLA_U32, &portsteer_service_a_queue_count_range),
 	[PORTSTEER_SERVICE_A_BALANCE] = NLA_POLICY_MAX(NLA_U8, 1),
 	[PORTSTEER_SERVICE_A_BYPASS] = NLA_POLICY_MAX(NLA_U8, 1),
+	[PORTSTEER_SERVICE_A_MARK] = { .type = NLA_U32, },
+	[PORTSTEER_SERVICE_A_MARK_MASK] = { .type = NLA_U32, },
+	[PORTSTEER_SERVICE_A_CT_MARK] = { .type = NLA_U32, },
+	[PORTSTEER_SERVICE_A_CT_MARK_MASK] = { .type = NLA_U32, },
 };
 
 const struct nla_policy portsteer_service_name_input_nl_policy[PORTSTEER_SERVICE_A_NAME + 1] = {
 	[PORTSTEER_SERVICE_A_NAME] = { .type = NLA_NUL_STRING, .len = PORTSTEER_SERVICE_NAME_MAX, },
 };
 
-const struct nla_policy portsteer_settings_input_nl_policy[PORTSTEER_SETTINGS_A_SEED + 1] = {
-	[PORTSTEER_SETTINGS_A_HOOK] = NLA_POLICY_MAX(NLA_U8, 1),
+const struct nla_policy portsteer_settings_input_nl_policy[PORTSTEER_SETTINGS_A_HOOKS + 1] = {
+	[PORTSTEER_SETTINGS_A_HOOK] = NLA_POLICY_MAX(NLA_U8, 3),
 	[PORTSTEER_SETTINGS_A_PRIORITY] = { .type = NLA_S32, },
 	[PORTSTEER_SETTINGS_A_DEFRAG] = NLA_POLICY_MAX(NLA_U8, 1),
 	[PORTSTEER_SETTINGS_A_ICMP_ERRORS] = NLA_POLICY_MAX(NLA_U8, 1),
 	[PORTSTEER_SETTINGS_A_SEED] = { .type = NLA_U32, },
+	[PORTSTEER_SETTINGS_A_HOOKS] = NLA_POLICY_MASK(NLA_U32, 0xf),
 };
 
-const struct nla_policy portsteer_stats_nl_policy[PORTSTEER_STATS_A_DROPPED + 1] = {
+const struct nla_policy portsteer_stats_nl_policy[PORTSTEER_STATS_A_EXEMPT + 1] = {
 	[PORTSTEER_STATS_A_PACKETS] = { .type = NLA_U64, },
 	[PORTSTEER_STATS_A_BYTES] = { .type = NLA_U64, },
 	[PORTSTEER_STATS_A_SEEN] = { .type = NLA_U64, },
@@ -66,6 +76,7 @@ const struct nla_policy portsteer_stats_nl_policy[PORTSTEER_STATS_A_DROPPED + 1]
 	[PORTSTEER_STATS_A_MALFORMED] = { .type = NLA_U64, },
 	[PORTSTEER_STATS_A_ICMP_FOLLOWED] = { .type = NLA_U64, },
 	[PORTSTEER_STATS_A_DROPPED] = { .type = NLA_U64, },
+	[PORTSTEER_STATS_A_EXEMPT] = { .type = NLA_U64, },
 };
 
 /* PORTSTEER_CMD_SERVICE_NEW - do */

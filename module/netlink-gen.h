@@ -13,12 +13,12 @@
 #include <uapi/linux/portsteer.h>
 
 /* Common nested types */
-extern const struct nla_policy portsteer_rule_nl_policy[PORTSTEER_RULE_A_SERVICE + 1];
-extern const struct nla_policy portsteer_service_nl_policy[PORTSTEER_SERVICE_A_STATS + 1];
-extern const struct nla_policy portsteer_service_input_nl_policy[PORTSTEER_SERVICE_A_BYPASS + 1];
+extern const struct nla_policy portsteer_rule_nl_policy[PORTSTEER_RULE_A_DIRECTION + 1];
+extern const struct nla_policy portsteer_service_nl_policy[PORTSTEER_SERVICE_A_CT_MARK_MASK + 1];
+extern const struct nla_policy portsteer_service_input_nl_policy[PORTSTEER_SERVICE_A_CT_MARK_MASK + 1];
 extern const struct nla_policy portsteer_service_name_input_nl_policy[PORTSTEER_SERVICE_A_NAME + 1];
-extern const struct nla_policy portsteer_settings_input_nl_policy[PORTSTEER_SETTINGS_A_SEED + 1];
-extern const struct nla_policy portsteer_stats_nl_policy[PORTSTEER_STATS_A_DROPPED + 1];
+extern const struct nla_policy portsteer_settings_input_nl_policy[PORTSTEER_SETTINGS_A_HOOKS + 1];
+extern const struct nla_policy portsteer_stats_nl_policy[PORTSTEER_STATS_A_EXEMPT + 1];
 
 int portsteer_nl_service_new_doit(struct sk_buff *skb, struct genl_info *info);
 int portsteer_nl_service_set_doit(struct sk_buff *skb, struct genl_info *info);

@@ -70,6 +70,10 @@ int portsteer_nl_service_set_doit(struct sk_buff *skb, struct genl_info *info)
 		svc->qcount = old.qcount;
 		svc->balance = old.balance;
 		svc->bypass = old.bypass;
+		svc->mark = old.mark;
+		svc->mark_mask = old.mark_mask;
+		svc->ct_mark = old.ct_mark;
+		svc->ct_mark_mask = old.ct_mark_mask;
 		goto out;
 	}
 	ps_notify(pn, PORTSTEER_SERVICE_SET_NTF, svc, NULL, 0, false);

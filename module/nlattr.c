@@ -42,13 +42,44 @@ static int ps_name_check(const struct nlattr *attr, struct netlink_ext_ack *exta
 }
 
 /*
- * Apply the queue attributes of a service nest to @svc. The queue range
- * must stay within 0..65535.
+ * A mark and its mask from attributes @va and @ma of @tb, over *@value and
+ * *@mask: a value alone is compared whole; a mask of 0 removes the mark.
+ */
+static int ps_mark_parse(struct nlattr **tb, int va, int ma, u32 *value,
+			 u32 *mask, struct netlink_ext_ack *extack)
+{
+	u32 v = *value, m = *mask;
+
+	if (tb[va]) {
+		v = nla_get_u32(tb[va]);
+		if (!tb[ma])
+			m = U32_MAX;
+	}
+	if (tb[ma])
+		m = nla_get_u32(tb[ma]);
+	if (v & ~m) {
+		NL_SET_ERR_MSG_FMT(extack,
+				   "mark 0x%x has bits outside its mask 0x%x",
+				   v, m);
+		NL_SET_BAD_ATTR(extack, tb[va] ?: tb[ma]);
+		return -EINVAL;
+	}
+	*value = v;
+	*mask = m;
+	return 0;
+}
+
+/*
+ * Apply the attributes of a service nest to @svc, all or none. The queue
+ * range must stay within 0..65535.
  */
 int ps_service_apply(struct ps_service *svc, const struct nlattr *nest,
 		     struct nlattr **tb, struct netlink_ext_ack *extack)
 {
 	u32 qbase = svc->qbase, qcount = svc->qcount;
+	u32 mark = svc->mark, mark_mask = svc->mark_mask;
+	u32 ct_mark = svc->ct_mark, ct_mark_mask = svc->ct_mark_mask;
+	int err;
 
 	if (tb[PORTSTEER_SERVICE_A_QUEUE])
 		qbase = nla_get_u16(tb[PORTSTEER_SERVICE_A_QUEUE]);
@@ -62,8 +93,26 @@ int ps_service_apply(struct ps_service *svc, const struct nlattr *nest,
 					tb[PORTSTEER_SERVICE_A_QUEUE] ?: nest);
 		return -ERANGE;
 	}
+	err = ps_mark_parse(tb, PORTSTEER_SERVICE_A_MARK,
+			    PORTSTEER_SERVICE_A_MARK_MASK, &mark, &mark_mask,
+			    extack) ?:
+	      ps_mark_parse(tb, PORTSTEER_SERVICE_A_CT_MARK,
+			    PORTSTEER_SERVICE_A_CT_MARK_MASK, &ct_mark,
+			    &ct_mark_mask, extack);
+	if (err)
+		return err;
+	if (ct_mark_mask && !IS_ENABLED(CONFIG_NF_CONNTRACK_MARK)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[PORTSTEER_SERVICE_A_CT_MARK] ?:
+					    tb[PORTSTEER_SERVICE_A_CT_MARK_MASK],
+				    "this kernel has no conntrack marks (CONFIG_NF_CONNTRACK_MARK)");
+		return -EOPNOTSUPP;
+	}
 	svc->qbase = qbase;
 	svc->qcount = qcount;
+	svc->mark = mark;
+	svc->mark_mask = mark_mask;
+	svc->ct_mark = ct_mark;
+	svc->ct_mark_mask = ct_mark_mask;
 	if (tb[PORTSTEER_SERVICE_A_BALANCE])
 		svc->balance = nla_get_u8(tb[PORTSTEER_SERVICE_A_BALANCE]);
 	if (tb[PORTSTEER_SERVICE_A_BYPASS])
@@ -178,6 +227,9 @@ int ps_rule_parse(const struct ps_config *cfg, const struct nlattr *nest,
 	memset(r, 0, sizeof(*r));
 	r->family = tb[PORTSTEER_RULE_A_FAMILY] ?
 		    nla_get_u8(tb[PORTSTEER_RULE_A_FAMILY]) : PORTSTEER_FAMILY_INET;
+	r->dir = tb[PORTSTEER_RULE_A_DIRECTION] ?
+		 nla_get_u8(tb[PORTSTEER_RULE_A_DIRECTION]) :
+		 PORTSTEER_DIRECTION_DST;
 	r->proto = nla_get_u8(tb[PORTSTEER_RULE_A_PROTO]);
 	if (ps_proto_index(r->proto) < 0) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[PORTSTEER_RULE_A_PROTO],
@@ -218,8 +270,11 @@ int ps_settings_parse(const struct nlattr *nest, struct ps_settings *s,
 			       portsteer_settings_input_nl_policy, extack);
 	if (err)
 		return err;
-	if (tb[PORTSTEER_SETTINGS_A_HOOK]) {
-		s->hook = nla_get_u8(tb[PORTSTEER_SETTINGS_A_HOOK]);
+	if (tb[PORTSTEER_SETTINGS_A_HOOKS]) {
+		s->hooks = nla_get_u32(tb[PORTSTEER_SETTINGS_A_HOOKS]);
+		*set |= PS_SET_HOOK;
+	} else if (tb[PORTSTEER_SETTINGS_A_HOOK]) {
+		s->hooks = BIT(nla_get_u8(tb[PORTSTEER_SETTINGS_A_HOOK]));
 		*set |= PS_SET_HOOK;
 	}
 	if (tb[PORTSTEER_SETTINGS_A_PRIORITY]) {
@@ -370,7 +425,12 @@ int ps_put_service(struct sk_buff *skb, const struct ps_service *svc,
 	    nla_put_u32(skb, PORTSTEER_SERVICE_A_QUEUE_COUNT, svc->qcount) ||
 	    nla_put_u8(skb, PORTSTEER_SERVICE_A_BALANCE, svc->balance) ||
 	    nla_put_u8(skb, PORTSTEER_SERVICE_A_BYPASS, svc->bypass) ||
-	    nla_put_u32(skb, PORTSTEER_SERVICE_A_RULES, svc->nrules))
+	    nla_put_u32(skb, PORTSTEER_SERVICE_A_RULES, svc->nrules) ||
+	    nla_put_u32(skb, PORTSTEER_SERVICE_A_MARK, svc->mark) ||
+	    nla_put_u32(skb, PORTSTEER_SERVICE_A_MARK_MASK, svc->mark_mask) ||
+	    nla_put_u32(skb, PORTSTEER_SERVICE_A_CT_MARK, svc->ct_mark) ||
+	    nla_put_u32(skb, PORTSTEER_SERVICE_A_CT_MARK_MASK,
+			svc->ct_mark_mask))
 		goto cancel;
 	if (stats) {
 		ps_svc_stats_read(svc, &packets, &bytes);
@@ -401,6 +461,7 @@ int ps_put_rule(struct sk_buff *skb, const struct ps_rule *r)
 	    nla_put_u8(skb, PORTSTEER_RULE_A_PROTO, r->proto) ||
 	    nla_put_u16(skb, PORTSTEER_RULE_A_PORT_MIN, r->lo) ||
 	    nla_put_u16(skb, PORTSTEER_RULE_A_PORT_MAX, r->hi) ||
+	    nla_put_u8(skb, PORTSTEER_RULE_A_DIRECTION, r->dir) ||
 	    nla_put_string(skb, PORTSTEER_RULE_A_SERVICE, r->svc->name)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
@@ -419,7 +480,9 @@ int ps_put_settings(struct sk_buff *skb, const struct ps_net *pn)
 	nest = nla_nest_start(skb, PORTSTEER_A_SETTINGS);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u8(skb, PORTSTEER_SETTINGS_A_HOOK, s->hook) ||
+	if ((hweight8(s->hooks) == 1 &&
+	     nla_put_u8(skb, PORTSTEER_SETTINGS_A_HOOK, __ffs(s->hooks))) ||
+	    nla_put_u32(skb, PORTSTEER_SETTINGS_A_HOOKS, s->hooks) ||
 	    nla_put_s32(skb, PORTSTEER_SETTINGS_A_PRIORITY, s->priority) ||
 	    nla_put_u8(skb, PORTSTEER_SETTINGS_A_DEFRAG, s->defrag) ||
 	    nla_put_u8(skb, PORTSTEER_SETTINGS_A_ICMP_ERRORS, s->icmp_errors) ||
@@ -447,6 +510,7 @@ static const u8 ps_stats_attr[PS_CNT_MAX] = {
 	[PS_CNT_MALFORMED] = PORTSTEER_STATS_A_MALFORMED,
 	[PS_CNT_ICMP]	   = PORTSTEER_STATS_A_ICMP_FOLLOWED,
 	[PS_CNT_DROPPED]   = PORTSTEER_STATS_A_DROPPED,
+	[PS_CNT_EXEMPT]	   = PORTSTEER_STATS_A_EXEMPT,
 };
 
 int ps_put_stats(struct sk_buff *skb, const struct ps_net *pn)

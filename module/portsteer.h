@@ -24,6 +24,8 @@
 #include <linux/portsteer.h>
 
 #define PS_NPLANES	2		/* IPv4, IPv6 */
+#define PS_NDIRS	2		/* destination port, source port */
+#define PS_NHOOKS	4		/* &enum portsteer_hook */
 
 /* The index of a protocol in the tables (&struct ps_table.top). */
 enum ps_proto_index {
@@ -88,6 +90,7 @@ enum ps_counter {
 	PS_CNT_MALFORMED,
 	PS_CNT_ICMP,
 	PS_CNT_DROPPED,
+	PS_CNT_EXEMPT,
 	PS_CNT_MAX
 };
 
@@ -111,6 +114,10 @@ struct ps_svc_pcpu {
  * @qcount: number of queues, 1..65536
  * @balance: &enum portsteer_balance
  * @bypass: accept instead of drop when no consumer is bound
+ * @mark: a packet mark that exempts a packet from steering, under @mark_mask
+ * @mark_mask: the bits of the packet mark compared; 0 for none
+ * @ct_mark: a conntrack mark that exempts a packet, under @ct_mark_mask
+ * @ct_mark_mask: the bits of the conntrack mark compared; 0 for none
  * @nrules: number of rules that use the service
  * @index: position in the lookup table being built (writers only)
  * @stats: packets and bytes steered, per CPU
@@ -126,6 +133,10 @@ struct ps_service {
 	u32 qcount;
 	u8 balance;
 	bool bypass;
+	u32 mark;
+	u32 mark_mask;
+	u32 ct_mark;
+	u32 ct_mark_mask;
 	u32 nrules;
 	u32 index;
 	struct ps_svc_pcpu __percpu *stats;
@@ -136,10 +147,12 @@ struct ps_service {
 
 /**
  * struct ps_rule - a rule of the configuration model
- * @lo: first destination port
- * @hi: last destination port
+ * @lo: first port
+ * @hi: last port
  * @proto: IPPROTO_* number
  * @family: &enum portsteer_family, a bit mask of the planes it covers
+ * @dir: &enum portsteer_direction, a bit mask of the ports it matches:
+ *	BIT(0) the destination port, BIT(1) the source port
  * @svc: the service it steers to
  */
 struct ps_rule {
@@ -147,6 +160,7 @@ struct ps_rule {
 	u16 hi;
 	u8 proto;
 	u8 family;
+	u8 dir;
 	struct ps_service *svc;
 };
 
@@ -155,7 +169,7 @@ struct ps_rule {
  * @names: the services, hashed by name
  * @services: the services, ordered by name
  * @nservices: number of services
- * @rules: the rules, ordered by protocol, first port and family
+ * @rules: the rules, ordered by protocol, first port, family and direction
  * @nrules: number of rules
  * @rules_cap: allocated size of @rules (transactions only)
  */
@@ -170,14 +184,14 @@ struct ps_config {
 
 /**
  * struct ps_settings - settings of a namespace
- * @hook: &enum portsteer_hook
+ * @hooks: the hook points, BIT() of &enum portsteer_hook
  * @priority: netfilter hook priority
  * @defrag: hold references on IPv4 and IPv6 defragmentation
  * @icmp_errors: steer ICMP errors with the flow they are about
  * @seed: flow hash seed
  */
 struct ps_settings {
-	u8 hook;
+	u8 hooks;
 	s32 priority;
 	bool defrag;
 	bool icmp_errors;
@@ -190,6 +204,11 @@ struct ps_settings {
  * @qcount: number of queues
  * @verdict_flags: %NF_VERDICT_FLAG_QUEUE_BYPASS or 0
  * @balance: &enum portsteer_balance
+ * @exempt: @mark_mask or @ct_mark_mask is set
+ * @mark: see &struct ps_service
+ * @mark_mask: see &struct ps_service
+ * @ct_mark: see &struct ps_service
+ * @ct_mark_mask: see &struct ps_service
  * @stats: the service's counters
  */
 struct ps_dp_service {
@@ -197,6 +216,11 @@ struct ps_dp_service {
 	u32 qcount;
 	u32 verdict_flags;
 	u8 balance;
+	bool exempt;
+	u32 mark;
+	u32 mark_mask;
+	u32 ct_mark;
+	u32 ct_mark_mask;
 	struct ps_svc_pcpu __percpu *stats;
 };
 
@@ -209,9 +233,10 @@ struct ps_dp_service {
  * @nservices: entries of @svc
  * @leaves: blocks of %PS_BLOCK_PORTS entries; an entry is 0 (no service) or
  *	a service's index in @svc plus one
- * @top: per plane and protocol, %PS_BLOCKS entries, or NULL when no rule
- *	exists for them; an entry is %PS_LEAF | leaf number, or an entry as
- *	in @leaves for a block one service covers whole
+ * @top: per direction (destination, source port), plane and protocol,
+ *	%PS_BLOCKS entries, or NULL when no rule exists for them; an entry
+ *	is %PS_LEAF | leaf number, or an entry as in @leaves for a block one
+ *	service covers whole
  * @svc: the services
  *
  * A lookup is at most three dependent loads: top entry, leaf entry, service.
@@ -223,20 +248,22 @@ struct ps_table {
 	bool icmp_errors;
 	u32 nservices;
 	u16 (*leaves)[PS_BLOCK_PORTS];
-	const u32 *top[PS_NPLANES][PS_NPROTOS];
+	const u32 *top[PS_NDIRS][PS_NPLANES][PS_NPROTOS];
 	struct ps_dp_service svc[];
 };
 
 /**
  * struct ps_hook - one registration of the netfilter hooks
- * @ops: the hook, registered for NFPROTO_INET
+ * @ops: the hooks, registered for NFPROTO_INET
+ * @nops: number of @ops
  * @pn: the namespace
  * @active: the hook classifies; otherwise it accepts every packet (the
  *	namespace has no rules, or the registration is being replaced)
  * @rcu: frees the registration after the last packet left it
  */
 struct ps_hook {
-	struct nf_hook_ops ops;
+	struct nf_hook_ops ops[PS_NHOOKS];
+	unsigned int nops;
 	struct ps_net *pn;
 	bool active;
 	struct rcu_head rcu;
@@ -280,6 +307,7 @@ struct ps_txn {
  * @hook: the registered hooks, from the first rule until the hook or the
  *	priority changes or the namespace goes; active while there are rules
  * @defrag_on: references held on nf_defrag_ipv4 and nf_defrag_ipv6
+ * @conntrack_on: a reference held on conntrack (a service has a ct mark)
  * @txn: the open replace transaction, if any
  * @txn_lost: the socket whose transaction a newer one took over, until it
  *	is told
@@ -297,6 +325,7 @@ struct ps_net {
 	struct ps_table __rcu *table;
 	struct ps_hook *hook;
 	bool defrag_on;
+	bool conntrack_on;
 	struct ps_txn *txn;
 	u32 txn_lost;
 	struct ps_net_pcpu __percpu *stats;
@@ -346,6 +375,12 @@ struct ps_settings ps_settings_merge(const struct ps_settings *cur,
 struct ps_table *ps_table_build(const struct list_head *services,
 				u32 nservices, const struct ps_rule *rules,
 				u32 nrules, const struct ps_settings *s);
+
+/* deps.c */
+int ps_defrag_get(struct net *net, struct netlink_ext_ack *extack);
+void ps_defrag_put(struct net *net);
+int ps_conntrack_get(struct net *net, struct netlink_ext_ack *extack);
+void ps_conntrack_put(struct net *net);
 
 /* commit.c */
 int ps_commit(struct ps_net *pn, const struct list_head *services,

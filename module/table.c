@@ -2,10 +2,11 @@
 /*
  * portsteer: the lookup table, built from a configuration.
  *
- * The table maps (plane, protocol, destination port) to a service in at most
- * three dependent loads: a top array of 256 entries per plane and protocol
- * that has rules, whose entry is either a service (a block of 256 ports one
- * rule covers whole) or a leaf of 256 service entries. Memory grows with the
+ * The table maps (direction, plane, protocol, port) to a service in at most
+ * three dependent loads: a top array of 256 entries per direction (the
+ * destination or the source port), plane and protocol that has rules,
+ * whose entry is either a service (a block of 256 ports one rule covers
+ * whole) or a leaf of 256 service entries. Memory grows with the
  * number of partially covered blocks, so with the rules, not with the port
  * space times the protocols. The packet path (hook.c) reads it.
  */
@@ -20,24 +21,48 @@ static bool ps_block_full(const struct ps_rule *r, u32 block)
 	       r->hi >= block * PS_BLOCK_PORTS + PS_BLOCK_PORTS - 1;
 }
 
-/* Whether plane 1 (IPv6) of the rules [start, end) is the same as plane 0. */
-static bool ps_planes_equal(const struct ps_rule *rules, u32 start, u32 end)
+/* Whether a rule matches port @dir (0: destination, 1: source) in @plane. */
+static bool ps_rule_covers(const struct ps_rule *r, u32 dir, u32 plane)
+{
+	return (r->dir & BIT(dir)) && (r->family & BIT(plane));
+}
+
+/*
+ * Whether plane 1 (IPv6) of the rules [start, end) for port @dir is the
+ * same as plane 0.
+ */
+static bool ps_planes_equal(const struct ps_rule *rules, u32 start, u32 end,
+			    u32 dir)
 {
 	u32 i;
 
 	for (i = start; i < end; i++)
-		if (rules[i].family != PORTSTEER_FAMILY_INET)
+		if ((rules[i].dir & BIT(dir)) &&
+		    rules[i].family != PORTSTEER_FAMILY_INET)
 			return false;
 	return true;
 }
 
+/* Whether a rule of [start, end) matches port @dir in @plane. */
+static bool ps_plane_used(const struct ps_rule *rules, u32 start, u32 end,
+			  u32 dir, u32 plane)
+{
+	u32 i;
+
+	for (i = start; i < end; i++)
+		if (ps_rule_covers(&rules[i], dir, plane))
+			return true;
+	return false;
+}
+
 /*
- * Walk the rules of one plane of one protocol and either count the leaves
- * they need (@top == NULL) or fill @top and the leaves from *@next_leaf on.
+ * Walk the rules of one direction and plane of one protocol and either
+ * count the leaves they need (@top == NULL) or fill @top and the leaves from
+ * *@next_leaf on.
  */
 static u32 ps_plane_fill(const struct ps_rule *rules, u32 start, u32 end,
-			 u32 plane, u32 *top, u16 (*leaves)[PS_BLOCK_PORTS],
-			 u32 *next_leaf)
+			 u32 dir, u32 plane, u32 *top,
+			 u16 (*leaves)[PS_BLOCK_PORTS], u32 *next_leaf)
 {
 	s32 last_partial = -1;
 	u32 i, b, nleaves = 0;
@@ -48,7 +73,7 @@ static u32 ps_plane_fill(const struct ps_rule *rules, u32 start, u32 end,
 		u32 b1 = r->hi >> (16 - PS_BLOCK_BITS);
 		u16 entry;
 
-		if (!(r->family & BIT(plane)))
+		if (!ps_rule_covers(r, dir, plane))
 			continue;
 		entry = r->svc->index + 1;
 		for (b = b0; b <= b1; b++) {
@@ -90,7 +115,7 @@ struct ps_table *ps_table_build(const struct list_head *services,
 				u32 nservices, const struct ps_rule *rules,
 				u32 nrules, const struct ps_settings *s)
 {
-	u32 ntops = 0, nleaves = 0, next_leaf = 0, start, end, plane, i;
+	u32 ntops = 0, nleaves = 0, next_leaf = 0, start, end, dir, plane, i;
 	struct ps_service *svc;
 	struct ps_table *t;
 	size_t head, bytes;
@@ -101,18 +126,17 @@ struct ps_table *ps_table_build(const struct list_head *services,
 		for (end = start + 1; end < nrules; end++)
 			if (rules[end].proto != rules[start].proto)
 				break;
-		for (plane = 0; plane < PS_NPLANES; plane++) {
-			bool any = false;
-
-			if (plane == 1 && ps_planes_equal(rules, start, end))
-				break;
-			for (i = start; i < end && !any; i++)
-				any = rules[i].family & BIT(plane);
-			if (!any)
-				continue;
-			ntops++;
-			nleaves += ps_plane_fill(rules, start, end, plane,
-						 NULL, NULL, NULL);
+		for (dir = 0; dir < PS_NDIRS; dir++) {
+			for (plane = 0; plane < PS_NPLANES; plane++) {
+				if (plane == 1 &&
+				    ps_planes_equal(rules, start, end, dir))
+					break;
+				if (!ps_plane_used(rules, start, end, dir, plane))
+					continue;
+				ntops++;
+				nleaves += ps_plane_fill(rules, start, end, dir,
+							 plane, NULL, NULL, NULL);
+			}
 		}
 	}
 
@@ -138,6 +162,11 @@ struct ps_table *ps_table_build(const struct list_head *services,
 		d->qcount = svc->qcount;
 		d->balance = svc->balance;
 		d->verdict_flags = svc->bypass ? NF_VERDICT_FLAG_QUEUE_BYPASS : 0;
+		d->mark = svc->mark;
+		d->mark_mask = svc->mark_mask;
+		d->ct_mark = svc->ct_mark;
+		d->ct_mark_mask = svc->ct_mark_mask;
+		d->exempt = svc->mark_mask || svc->ct_mark_mask;
 		d->stats = svc->stats;
 	}
 
@@ -148,21 +177,20 @@ struct ps_table *ps_table_build(const struct list_head *services,
 		for (end = start + 1; end < nrules; end++)
 			if (rules[end].proto != rules[start].proto)
 				break;
-		for (plane = 0; plane < PS_NPLANES; plane++) {
-			bool any = false;
-
-			if (plane == 1 && ps_planes_equal(rules, start, end)) {
-				t->top[1][pi] = t->top[0][pi];
-				break;
+		for (dir = 0; dir < PS_NDIRS; dir++) {
+			for (plane = 0; plane < PS_NPLANES; plane++) {
+				if (plane == 1 &&
+				    ps_planes_equal(rules, start, end, dir)) {
+					t->top[dir][1][pi] = t->top[dir][0][pi];
+					break;
+				}
+				if (!ps_plane_used(rules, start, end, dir, plane))
+					continue;
+				ps_plane_fill(rules, start, end, dir, plane, tops,
+					      t->leaves, &next_leaf);
+				t->top[dir][plane][pi] = tops;
+				tops += PS_BLOCKS;
 			}
-			for (i = start; i < end && !any; i++)
-				any = rules[i].family & BIT(plane);
-			if (!any)
-				continue;
-			ps_plane_fill(rules, start, end, plane, tops, t->leaves,
-				      &next_leaf);
-			t->top[plane][pi] = tops;
-			tops += PS_BLOCKS;
 		}
 	}
 	WARN_ON_ONCE(next_leaf != nleaves);

@@ -495,7 +495,7 @@ static void enc_set(struct enc *e, const struct f_set *s)
 	struct nlattr *n = nest_start(e, PORTSTEER_A_SETTINGS);
 
 	if (s->hook)
-		put_int(e, PORTSTEER_SETTINGS_A_HOOK, 1, s->h, 2 + e->rv % 250);
+		put_int(e, PORTSTEER_SETTINGS_A_HOOK, 1, s->h, 4 + e->rv % 250);
 	if (s->prio)
 		put_int(e, PORTSTEER_SETTINGS_A_PRIORITY, 4, (uint32_t)s->p,
 			e->rv & 1 ? (uint32_t)INT_MIN : (uint32_t)INT_MAX);

@@ -52,10 +52,40 @@ enum portsteer_family {
  * enum portsteer_hook - Where in the stack packets are classified.
  * @PORTSTEER_HOOK_PREROUTING: Before routing, local and forwarded traffic.
  * @PORTSTEER_HOOK_INPUT: After routing, traffic to local sockets only.
+ * @PORTSTEER_HOOK_FORWARD: After routing, traffic routed through the host.
+ * @PORTSTEER_HOOK_OUTPUT: Traffic the host's own sockets send.
  */
 enum portsteer_hook {
 	PORTSTEER_HOOK_PREROUTING,
 	PORTSTEER_HOOK_INPUT,
+	PORTSTEER_HOOK_FORWARD,
+	PORTSTEER_HOOK_OUTPUT,
+};
+
+/*
+ * A set of hook points, bit N for hook N. Prerouting sees what input and
+ * forward see: it cannot be combined with either, so that a packet is
+ * classified once on its path.
+ */
+enum portsteer_hooks {
+	PORTSTEER_HOOKS_PREROUTING = 1,
+	PORTSTEER_HOOKS_INPUT = 2,
+	PORTSTEER_HOOKS_FORWARD = 4,
+	PORTSTEER_HOOKS_OUTPUT = 8,
+};
+
+/**
+ * enum portsteer_direction - Which port of a packet a rule's port range
+ *   matches.
+ * @PORTSTEER_DIRECTION_DST: The destination port.
+ * @PORTSTEER_DIRECTION_SRC: The source port.
+ * @PORTSTEER_DIRECTION_ANY: Either: the destination port, or else the source
+ *   port (both directions of a connection to or from the port).
+ */
+enum portsteer_direction {
+	PORTSTEER_DIRECTION_DST = 1,
+	PORTSTEER_DIRECTION_SRC,
+	PORTSTEER_DIRECTION_ANY,
 };
 
 enum portsteer_attr {
@@ -80,6 +110,10 @@ enum portsteer_service_attr {
 	PORTSTEER_SERVICE_A_BYPASS,
 	PORTSTEER_SERVICE_A_RULES,
 	PORTSTEER_SERVICE_A_STATS,
+	PORTSTEER_SERVICE_A_MARK,
+	PORTSTEER_SERVICE_A_MARK_MASK,
+	PORTSTEER_SERVICE_A_CT_MARK,
+	PORTSTEER_SERVICE_A_CT_MARK_MASK,
 
 	__PORTSTEER_SERVICE_A_MAX,
 	PORTSTEER_SERVICE_A_MAX = (__PORTSTEER_SERVICE_A_MAX - 1)
@@ -92,6 +126,7 @@ enum portsteer_rule_attr {
 	PORTSTEER_RULE_A_PORT_MIN,
 	PORTSTEER_RULE_A_PORT_MAX,
 	PORTSTEER_RULE_A_SERVICE,
+	PORTSTEER_RULE_A_DIRECTION,
 
 	__PORTSTEER_RULE_A_MAX,
 	PORTSTEER_RULE_A_MAX = (__PORTSTEER_RULE_A_MAX - 1)
@@ -111,6 +146,7 @@ enum portsteer_settings_attr {
 	PORTSTEER_SETTINGS_A_RULES,
 	PORTSTEER_SETTINGS_A_HOOK_ACTIVE,
 	PORTSTEER_SETTINGS_A_TABLE_BYTES,
+	PORTSTEER_SETTINGS_A_HOOKS,
 
 	__PORTSTEER_SETTINGS_A_MAX,
 	PORTSTEER_SETTINGS_A_MAX = (__PORTSTEER_SETTINGS_A_MAX - 1)
@@ -128,6 +164,7 @@ enum portsteer_stats_attr {
 	PORTSTEER_STATS_A_MALFORMED,
 	PORTSTEER_STATS_A_ICMP_FOLLOWED,
 	PORTSTEER_STATS_A_DROPPED,
+	PORTSTEER_STATS_A_EXEMPT,
 
 	__PORTSTEER_STATS_A_MAX,
 	PORTSTEER_STATS_A_MAX = (__PORTSTEER_STATS_A_MAX - 1)
