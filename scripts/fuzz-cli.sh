@@ -3,9 +3,11 @@
 #
 # portsteerctl's parsers under libFuzzer (tools/fuzz/fuzz_parse, clang with
 # ASan and UBSan) for a bounded time: PS_CLI_FUZZ_SECONDS (default 60),
-# from the test configurations as seeds and a fixed seed of libFuzzer's own
-# (PS_CLI_FUZZ_SEED, printed). A crash, a sanitizer report or a broken
-# invariant fails; its reproducer is kept in build/fuzz/. Prints KTAP.
+# from the test configurations (every grammar: directions, marks, hook sets)
+# as seeds and a fixed seed of libFuzzer's own (PS_CLI_FUZZ_SEED, printed).
+# A crash, a sanitizer report or a broken invariant (among them: what save
+# prints of an accepted file parses back to the same save) fails; its
+# reproducer is kept in build/fuzz/. Prints KTAP.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +28,7 @@ cp "$top"/tools/tests/*.conf "$out/corpus/"
 printf '80,443,8000-8080\n' >"$out/corpus/ports"
 printf '10-13\n' >"$out/corpus/queues"
 printf 'service add web queue 10-11 balance cpu bypass\nrule add ip6 tcp dport http,8443 service web\nsettings set defrag on priority -150\n' >"$out/corpus/small.conf"
+printf 'service add ids queue 3 mark 0x1/0x1 ctmark 0x100/0xff00\nrule add udp sport 53 service ids\nrule add tcp port 80 service ids\nsettings set hook input,output\n' >"$out/corpus/features.conf"
 echo "# libFuzzer: seed $seed, ${secs}s (replay: PS_CLI_FUZZ_SEED=$seed)"
 (cd "$out" && "$top/tools/fuzz/fuzz_parse" -seed="$seed" -max_total_time="$secs" \
 	-max_len=4096 -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 corpus) >"$out/run.log" 2>&1

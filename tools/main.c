@@ -30,19 +30,21 @@ static const struct command {
 	{ "show", NULL, cmd_show, "show" },
 	{ "service", "show", cmd_service_show, "service show [NAME]" },
 	{ "service", "add", cmd_service_add,
-	  "service add NAME queue Q[-Q2] [balance flow|cpu] [bypass]" },
+	  "service add NAME queue Q[-Q2] [balance flow|cpu] [bypass]\n"
+	  "              [mark MARK] [ctmark MARK]" },
 	{ "service", "change", cmd_service_change,
-	  "service change NAME [queue Q[-Q2]] [balance flow|cpu] [bypass|nobypass]" },
+	  "service change NAME [queue Q[-Q2]] [balance flow|cpu] [bypass|nobypass]\n"
+	  "                 [mark MARK|none] [ctmark MARK|none]" },
 	{ "service", "del", cmd_service_del, "service del NAME [with-rules]" },
 	{ "rule", "show", cmd_rule_show, "rule show" },
 	{ "rule", "add", cmd_rule_add,
-	  "rule add [ip|ip6|inet] PROTO dport PORTS service NAME" },
+	  "rule add [ip|ip6|inet] PROTO dport|sport|port PORTS service NAME" },
 	{ "rule", "del", cmd_rule_del,
-	  "rule del [ip|ip6|inet] PROTO dport PORTS" },
+	  "rule del [ip|ip6|inet] PROTO dport|sport|port PORTS" },
 	{ "stats", NULL, cmd_stats, "stats [reset]" },
 	{ "settings", "show", cmd_settings_show, "settings show" },
 	{ "settings", "set", cmd_settings_set,
-	  "settings set [hook prerouting|input] [priority N] [defrag on|off]\n"
+	  "settings set [hook HOOK[,HOOK...]] [priority N] [defrag on|off]\n"
 	  "               [icmp-errors on|off] [seed N]" },
 	{ "apply", NULL, cmd_apply, "apply FILE|-" },
 	{ "save", NULL, cmd_save, "save" },
@@ -65,6 +67,9 @@ static void usage(FILE *f)
 	for (i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %s\n", commands[i].usage);
 	fprintf(f, "\nPROTO: tcp, udp, udplite, sctp, dccp. PORTS: 80,https,8000-8080.\n"
+		"dport: the destination port; sport: the source port; port: either.\n"
+		"MARK: VALUE[/MASK], decimal or 0x hex (mark 0x1, ctmark 0x100/0xff00).\n"
+		"HOOK: prerouting, input, forward, output (hook input,output).\n"
 		"Without a command, an object shows itself; without an object, show.\n"
 		"See portsteerctl(8).\n");
 }

@@ -3,6 +3,7 @@
  * portsteerctl monitor: one line (or JSON object) per notification of the
  * multicast group "config":
  *   gen 7 rule add inet tcp dport 80,443 service web
+ *   gen 8 rule add inet udp sport 53 service dns
  */
 #include <errno.h>
 #include <poll.h>
@@ -66,30 +67,35 @@ static void print_service_attrs(const struct ctl_service *s, bool change)
 		else if (change)
 			printf(" nobypass");
 	}
+	print_marks(stdout, s);
 }
 
-/* Rules that share family, protocol and service print as one clause. */
+/* Rules of one clause: the same family, protocol, direction and service. */
+static bool same_clause(const struct ctl_rule *a, const struct ctl_rule *b)
+{
+	return a->family == b->family && a->proto == b->proto &&
+	       a->dir == b->dir && !strcmp(a->service, b->service);
+}
+
+/* Rules that share a clause print as one. */
 static void print_rules_attrs(const struct ctl_rule *r, size_t n)
 {
 	char p[32];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		bool cont = i > 0 && r[i].family == r[i - 1].family &&
-			    r[i].proto == r[i - 1].proto &&
-			    !strcmp(r[i].service, r[i - 1].service);
-		bool last = i + 1 == n || r[i + 1].family != r[i].family ||
-			    r[i + 1].proto != r[i].proto ||
-			    strcmp(r[i + 1].service, r[i].service);
+		bool cont = i > 0 && same_clause(&r[i], &r[i - 1]);
+		bool last = i + 1 == n || !same_clause(&r[i + 1], &r[i]);
 
 		format_ports(p, sizeof(p), r[i].proto, r[i].port_min,
 			     r[i].port_max, opts.numeric);
 		if (cont)
 			printf(",%s", p);
 		else
-			printf("%s %s %s dport %s", i ? ";" : "",
+			printf("%s %s %s %s %s", i ? ";" : "",
 			       family_name(r[i].family),
-			       proto_name(r[i].proto) ?: "unknown", p);
+			       proto_name(r[i].proto) ?: "unknown",
+			       direction_word(r[i].dir), p);
 		if (last && r[i].service[0])
 			printf(" service %s", r[i].service);
 	}
@@ -97,8 +103,11 @@ static void print_rules_attrs(const struct ctl_rule *r, size_t n)
 
 static void print_settings_attrs(const struct ctl_settings *s)
 {
+	char h[64];
+
+	format_hooks(h, sizeof(h), s->hooks);
 	if (s->have & CTL_SET_HOOK)
-		printf(" hook %s", hook_name(s->hook));
+		printf(" hook %s", h);
 	if (s->have & CTL_SET_PRIORITY)
 		printf(" priority %d", s->priority);
 	if (s->have & CTL_SET_DEFRAG)

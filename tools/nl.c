@@ -443,6 +443,9 @@ int ctl_parse_stats(const struct nlattr *nest, struct ctl_stats *st)
 		case PORTSTEER_STATS_A_DROPPED:
 			ret |= get_u64(a, &st->dropped);
 			break;
+		case PORTSTEER_STATS_A_EXEMPT:
+			ret |= get_u64(a, &st->exempt);
+			break;
 		}
 	}
 	return ret ? -EPROTO : 0;
@@ -480,6 +483,22 @@ int ctl_parse_service(const struct nlattr *nest, struct ctl_service *svc)
 			ret |= get_u32(a, &svc->rules);
 			svc->have |= CTL_SVC_RULES;
 			break;
+		case PORTSTEER_SERVICE_A_MARK:
+			ret |= get_u32(a, &svc->mark);
+			svc->have |= CTL_SVC_MARK;
+			break;
+		case PORTSTEER_SERVICE_A_MARK_MASK:
+			ret |= get_u32(a, &svc->mark_mask);
+			svc->have |= CTL_SVC_MARK_MASK;
+			break;
+		case PORTSTEER_SERVICE_A_CT_MARK:
+			ret |= get_u32(a, &svc->ct_mark);
+			svc->have |= CTL_SVC_CT_MARK;
+			break;
+		case PORTSTEER_SERVICE_A_CT_MARK_MASK:
+			ret |= get_u32(a, &svc->ct_mark_mask);
+			svc->have |= CTL_SVC_CT_MARK_MASK;
+			break;
 		case PORTSTEER_SERVICE_A_STATS:
 			svc->have |= CTL_SVC_STATS;
 			mnl_attr_for_each_nested(b, a) {
@@ -505,6 +524,7 @@ int ctl_parse_rule(const struct nlattr *nest, struct ctl_rule *r)
 
 	memset(r, 0, sizeof(*r));
 	r->family = PORTSTEER_FAMILY_INET;
+	r->dir = PORTSTEER_DIRECTION_DST;	/* absent: dst */
 	mnl_attr_for_each_nested(a, nest) {
 		switch (mnl_attr_get_type(a)) {
 		case PORTSTEER_RULE_A_FAMILY:
@@ -522,6 +542,9 @@ int ctl_parse_rule(const struct nlattr *nest, struct ctl_rule *r)
 		case PORTSTEER_RULE_A_SERVICE:
 			ret |= get_str(a, r->service, sizeof(r->service));
 			break;
+		case PORTSTEER_RULE_A_DIRECTION:
+			ret |= get_u8(a, &r->dir);
+			break;
 		}
 	}
 	if (r->port_max < r->port_min)
@@ -529,17 +552,30 @@ int ctl_parse_rule(const struct nlattr *nest, struct ctl_rule *r)
 	return ret ? -EPROTO : 0;
 }
 
+/*
+ * The set of hooks is HOOKS; a kernel without it sends only HOOK, one
+ * hook, and a kernel with it adds HOOK for a set of one: HOOKS wins.
+ */
 int ctl_parse_settings(const struct nlattr *nest, struct ctl_settings *set)
 {
 	const struct nlattr *a;
+	bool got_hooks = false;
 	uint32_t prio = 0;
+	uint8_t hook = 0;
 	int ret = 0;
 
 	memset(set, 0, sizeof(*set));
 	mnl_attr_for_each_nested(a, nest) {
 		switch (mnl_attr_get_type(a)) {
 		case PORTSTEER_SETTINGS_A_HOOK:
-			ret |= get_u8(a, &set->hook);
+			ret |= get_u8(a, &hook);
+			if (!got_hooks)
+				set->hooks = hook < 32 ? 1U << hook : 0;
+			set->have |= CTL_SET_HOOK;
+			break;
+		case PORTSTEER_SETTINGS_A_HOOKS:
+			ret |= get_u32(a, &set->hooks);
+			got_hooks = true;
 			set->have |= CTL_SET_HOOK;
 			break;
 		case PORTSTEER_SETTINGS_A_PRIORITY:
@@ -621,6 +657,21 @@ bool ctl_put_service(struct nlmsghdr *nlh, size_t size,
 	    !mnl_attr_put_u8_check(nlh, size, PORTSTEER_SERVICE_A_BYPASS,
 				   svc->bypass))
 		goto cancel;
+	/* a value alone: the kernel's mask 0xffffffff; a mask 0 alone: none */
+	if (((svc->have & CTL_SVC_MARK) &&
+	     !mnl_attr_put_u32_check(nlh, size, PORTSTEER_SERVICE_A_MARK,
+				     svc->mark)) ||
+	    ((svc->have & CTL_SVC_MARK_MASK) &&
+	     !mnl_attr_put_u32_check(nlh, size, PORTSTEER_SERVICE_A_MARK_MASK,
+				     svc->mark_mask)) ||
+	    ((svc->have & CTL_SVC_CT_MARK) &&
+	     !mnl_attr_put_u32_check(nlh, size, PORTSTEER_SERVICE_A_CT_MARK,
+				     svc->ct_mark)) ||
+	    ((svc->have & CTL_SVC_CT_MARK_MASK) &&
+	     !mnl_attr_put_u32_check(nlh, size,
+				     PORTSTEER_SERVICE_A_CT_MARK_MASK,
+				     svc->ct_mark_mask)))
+		goto cancel;
 end:
 	mnl_attr_nest_end(nlh, nest);
 	return true;
@@ -647,6 +698,14 @@ bool ctl_put_rule(struct nlmsghdr *nlh, size_t size, const struct ctl_rule *r,
 	    !mnl_attr_put_u16_check(nlh, size, PORTSTEER_RULE_A_PORT_MAX,
 				    r->port_max))
 		goto cancel;
+	/*
+	 * The kernel names a rule by its direction too (rule del needs it);
+	 * dst, its default, goes unsaid, as a kernel before directions wants.
+	 */
+	if (r->dir && r->dir != PORTSTEER_DIRECTION_DST &&
+	    !mnl_attr_put_u8_check(nlh, size, PORTSTEER_RULE_A_DIRECTION,
+				   r->dir))
+		goto cancel;
 	if (with_service && r->service[0] &&
 	    !mnl_attr_put_strz_check(nlh, size, PORTSTEER_RULE_A_SERVICE,
 				     r->service))
@@ -668,10 +727,11 @@ bool ctl_put_settings(struct nlmsghdr *nlh, size_t size,
 	if (!nest)
 		return false;
 	put_nested_flag(nest);
+	/* always the set, even of one hook: HOOK is the old kernels' */
 	if (set->have & CTL_SET_HOOK)
-		ok &= mnl_attr_put_u8_check(nlh, size,
-					    PORTSTEER_SETTINGS_A_HOOK,
-					    set->hook);
+		ok &= mnl_attr_put_u32_check(nlh, size,
+					     PORTSTEER_SETTINGS_A_HOOKS,
+					     set->hooks);
 	if (set->have & CTL_SET_PRIORITY)
 		ok &= mnl_attr_put_u32_check(nlh, size,
 					     PORTSTEER_SETTINGS_A_PRIORITY,

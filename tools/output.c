@@ -38,6 +38,15 @@ static void fmt_queue(char *buf, size_t len, uint16_t q, uint32_t count)
 		snprintf(buf, len, "%u", q);
 }
 
+static json_t *mark_json(uint32_t value, uint32_t mask)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "value", json_integer(value));
+	json_object_set_new(j, "mask", json_integer(mask));
+	return j;
+}
+
 json_t *service_json(const struct ctl_service *s)
 {
 	json_t *j = json_object();
@@ -47,6 +56,11 @@ json_t *service_json(const struct ctl_service *s)
 	json_object_set_new(j, "queue_count", json_integer(s->queue_count));
 	json_object_set_new(j, "balance", json_string(balance_name(s->balance)));
 	json_object_set_new(j, "bypass", json_boolean(s->bypass));
+	if (s->mark_mask)
+		json_object_set_new(j, "mark", mark_json(s->mark, s->mark_mask));
+	if (s->ct_mark_mask)
+		json_object_set_new(j, "ctmark",
+				    mark_json(s->ct_mark, s->ct_mark_mask));
 	if (s->have & CTL_SVC_RULES)
 		json_object_set_new(j, "rule_count", json_integer(s->rules));
 	if (opts.stats && (s->have & CTL_SVC_STATS)) {
@@ -67,6 +81,8 @@ json_t *rule_json(const struct ctl_rule *r)
 	json_object_set_new(j, "proto", json_string(proto_name(r->proto) ?: "unknown"));
 	json_object_set_new(j, "port_min", json_integer(r->port_min));
 	json_object_set_new(j, "port_max", json_integer(r->port_max));
+	json_object_set_new(j, "direction",
+			    json_string(direction_name(r->dir)));
 	if (r->service[0])
 		json_object_set_new(j, "service", json_string(r->service));
 	return j;
@@ -76,8 +92,22 @@ json_t *settings_json(const struct ctl_settings *s)
 {
 	json_t *j = json_object();
 
-	if (s->have & CTL_SET_HOOK)
-		json_object_set_new(j, "hook", json_string(hook_name(s->hook)));
+	if (s->have & CTL_SET_HOOK) {
+		json_t *a = json_array();
+		unsigned int i;
+
+		/* "hook": the one hook of a set of one, as the kernel's */
+		if (s->hooks && !(s->hooks & (s->hooks - 1))) {
+			const char *one = hook_name(__builtin_ctz(s->hooks));
+
+			json_object_set_new(j, "hook", json_string(one));
+		}
+		for (i = 0; i < 32; i++)
+			if (s->hooks & (1U << i))
+				json_array_append_new(a,
+						      json_string(hook_name(i)));
+		json_object_set_new(j, "hooks", a);
+	}
 	if (s->have & CTL_SET_PRIORITY)
 		json_object_set_new(j, "priority", json_integer(s->priority));
 	if (s->have & CTL_SET_DEFRAG)
@@ -115,6 +145,7 @@ json_t *stats_json(const struct ctl_stats *st)
 	json_object_set_new(j, "icmp_followed",
 			    json_integer(st->icmp_followed));
 	json_object_set_new(j, "dropped", json_integer(st->dropped));
+	json_object_set_new(j, "exempt", json_integer(st->exempt));
 	return j;
 }
 
@@ -136,7 +167,19 @@ json_t *queue_state_json(uint16_t queue, const struct ctl_queue_state *q)
 	return j;
 }
 
-/* service web queue 10-13 balance flow bypass rules 2 [packets N bytes N] */
+/* " mark 0x1/0x1 ctmark 0x2/0x2", each only when set (mask not 0) */
+void print_marks(FILE *f, const struct ctl_service *s)
+{
+	if (s->mark_mask)
+		fprintf(f, " mark 0x%x/0x%x", s->mark, s->mark_mask);
+	if (s->ct_mark_mask)
+		fprintf(f, " ctmark 0x%x/0x%x", s->ct_mark, s->ct_mark_mask);
+}
+
+/*
+ * service web queue 10-13 balance flow bypass mark 0x1/0x1 rules 2
+ *	[packets N bytes N]
+ */
 void print_service(FILE *f, const struct ctl_service *s)
 {
 	char q[16];
@@ -144,6 +187,7 @@ void print_service(FILE *f, const struct ctl_service *s)
 	fmt_queue(q, sizeof(q), s->queue, s->queue_count);
 	fprintf(f, "service %s queue %s balance %s%s", s->name, q,
 		balance_name(s->balance), s->bypass ? " bypass" : "");
+	print_marks(f, s);
 	if (s->have & CTL_SVC_RULES)
 		fprintf(f, " rules %u", s->rules);
 	if (opts.stats && (s->have & CTL_SVC_STATS))
@@ -153,7 +197,7 @@ void print_service(FILE *f, const struct ctl_service *s)
 	fputc('\n', f);
 }
 
-/* inet tcp dport http[ service web] */
+/* inet tcp dport|sport|port http[ service web] */
 void print_rule(FILE *f, const struct ctl_rule *r, bool with_service,
 		bool numeric)
 {
@@ -161,8 +205,8 @@ void print_rule(FILE *f, const struct ctl_rule *r, bool with_service,
 
 	format_ports(p, sizeof(p), r->proto, r->port_min, r->port_max,
 		     numeric);
-	fprintf(f, "%s %s dport %s", family_name(r->family),
-		proto_name(r->proto) ?: "unknown", p);
+	fprintf(f, "%s %s %s %s", family_name(r->family),
+		proto_name(r->proto) ?: "unknown", direction_word(r->dir), p);
 	if (with_service)
 		fprintf(f, " service %s", r->service);
 	fputc('\n', f);
@@ -170,8 +214,11 @@ void print_rule(FILE *f, const struct ctl_rule *r, bool with_service,
 
 void print_settings(FILE *f, const struct ctl_settings *s)
 {
+	char h[64];
+
+	format_hooks(h, sizeof(h), s->hooks);
 	if (s->have & CTL_SET_HOOK)
-		fprintf(f, "hook %s\n", hook_name(s->hook));
+		fprintf(f, "hook %s\n", h);
 	if (s->have & CTL_SET_PRIORITY)
 		fprintf(f, "priority %d\n", s->priority);
 	if (s->have & CTL_SET_DEFRAG)
@@ -194,13 +241,14 @@ void print_settings(FILE *f, const struct ctl_settings *s)
 void print_stats(FILE *f, const struct ctl_stats *st)
 {
 	fprintf(f, "seen %llu\nmatched %llu\nunmatched %llu\nno-l4 %llu\n"
-		"malformed %llu\nicmp-followed %llu\ndropped %llu\n",
+		"malformed %llu\nicmp-followed %llu\ndropped %llu\nexempt %llu\n",
 		(unsigned long long)st->seen, (unsigned long long)st->matched,
 		(unsigned long long)st->unmatched,
 		(unsigned long long)st->no_l4,
 		(unsigned long long)st->malformed,
 		(unsigned long long)st->icmp_followed,
-		(unsigned long long)st->dropped);
+		(unsigned long long)st->dropped,
+		(unsigned long long)st->exempt);
 }
 
 void print_queue_state(FILE *f, uint16_t queue, const struct ctl_queue_state *q)
@@ -215,18 +263,22 @@ void print_queue_state(FILE *f, uint16_t queue, const struct ctl_queue_state *q)
 
 /*
  * The configuration as a file for apply: settings, services in name order,
- * rules in the kernel's order; numeric ports and explicit family and
- * balance, so the same configuration always prints the same bytes.
+ * rules in the kernel's order; numeric ports, explicit family, direction,
+ * balance and mark masks, so the same configuration always prints the same
+ * bytes.
  */
 void print_save(FILE *f, const struct ctl_config *cfg)
 {
 	const struct ctl_settings *s = &cfg->settings;
+	char h[64];
 	size_t i;
 
+	format_hooks(h, sizeof(h), s->hooks);
 	if (s->have & CTL_SET_WRITABLE) {
 		fprintf(f, "settings set");
-		if (s->have & CTL_SET_HOOK)
-			fprintf(f, " hook %s", hook_name(s->hook));
+		/* no hook at all is not a set apply could send */
+		if ((s->have & CTL_SET_HOOK) && s->hooks)
+			fprintf(f, " hook %s", h);
 		if (s->have & CTL_SET_PRIORITY)
 			fprintf(f, " priority %d", s->priority);
 		if (s->have & CTL_SET_DEFRAG)
@@ -243,8 +295,10 @@ void print_save(FILE *f, const struct ctl_config *cfg)
 		char q[16];
 
 		fmt_queue(q, sizeof(q), v->queue, v->queue_count);
-		fprintf(f, "service add %s queue %s balance %s%s\n", v->name, q,
+		fprintf(f, "service add %s queue %s balance %s%s", v->name, q,
 			balance_name(v->balance), v->bypass ? " bypass" : "");
+		print_marks(f, v);
+		fputc('\n', f);
 	}
 	for (i = 0; i < cfg->n_rules; i++) {
 		fprintf(f, "rule add ");
@@ -294,8 +348,9 @@ json_t *show_json(const struct ctl_config *cfg,
 }
 
 /*
- * service web: queue 10-13 balance flow bypass rules 2
+ * service web queue 10-13 balance flow bypass rules 2
  *	inet tcp dport http
+ *	inet udp sport 5000-5010
  *	queue 10: no consumer            (with -s)
  */
 void print_show(FILE *f, const struct ctl_config *cfg,

@@ -160,11 +160,13 @@ check:
 void format_rule(char *buf, size_t len, const struct ctl_rule *r)
 {
 	if (r->port_min == r->port_max)
-		snprintf(buf, len, "%s %s dport %u", family_name(r->family),
-			 proto_name(r->proto) ?: "?", r->port_min);
+		snprintf(buf, len, "%s %s %s %u", family_name(r->family),
+			 proto_name(r->proto) ?: "?", direction_word(r->dir),
+			 r->port_min);
 	else
-		snprintf(buf, len, "%s %s dport %u-%u", family_name(r->family),
-			 proto_name(r->proto) ?: "?", r->port_min, r->port_max);
+		snprintf(buf, len, "%s %s %s %u-%u", family_name(r->family),
+			 proto_name(r->proto) ?: "?", direction_word(r->dir),
+			 r->port_min, r->port_max);
 }
 
 static const struct ctl_rule *sort_base;
@@ -182,20 +184,31 @@ static int cmp_rule_idx(const void *a, const void *b)
 }
 
 /*
- * Finds rules whose ranges overlap for the same protocol and a common
- * family: a sweep in (proto, port_min) order that remembers, per family
- * bit, the rule reaching furthest. Each rule that overlaps an earlier one is
- * reported once, with that earlier rule: pairs[i][0] < pairs[i][1] in
- * input order.
+ * The four slots of the sweep below: slot & 1 is the family bit (ip, ip6),
+ * slot >> 1 the direction bit (dst, src). No direction is dst.
+ */
+static bool in_slot(const struct ctl_rule *r, int slot)
+{
+	uint8_t dir = r->dir ? r->dir : PORTSTEER_DIRECTION_DST;
+
+	return (r->family & (1 << (slot & 1))) && (dir & (1 << (slot >> 1)));
+}
+
+/*
+ * Finds rules whose ranges overlap for the same protocol, a common family
+ * and a common direction (any is both dst and src): a sweep in (proto,
+ * port_min) order that remembers, per slot, the rule reaching furthest.
+ * Each rule that overlaps an earlier one is reported once, with that
+ * earlier rule: pairs[i][0] < pairs[i][1] in input order.
  */
 size_t rules_overlaps(const struct ctl_rule *rules, size_t n,
 		      struct ctl_pair *pairs, size_t max)
 {
 	size_t *idx, i, found = 0;
 	int last_proto = -1;
-	uint32_t reach[2];
-	size_t who[2];
-	int bit;
+	uint32_t reach[4];
+	size_t who[4];
+	int slot;
 
 	if (n < 2)
 		return 0;
@@ -210,14 +223,13 @@ size_t rules_overlaps(const struct ctl_rule *rules, size_t n,
 
 		if (r->proto != last_proto) {
 			last_proto = r->proto;
-			reach[0] = 0;
-			reach[1] = 0;
+			memset(reach, 0, sizeof(reach));
 		}
-		for (bit = 0; bit < 2; bit++) {
-			if (!(r->family & (1 << bit)))
+		for (slot = 0; slot < 4; slot++) {
+			if (!in_slot(r, slot))
 				continue;
-			if (!hit && reach[bit] >= r->port_min) {
-				size_t a = who[bit], b = idx[i];
+			if (!hit && reach[slot] >= r->port_min) {
+				size_t a = who[slot], b = idx[i];
 
 				pairs[found].first = a < b ? a : b;
 				pairs[found].second = a < b ? b : a;
@@ -225,11 +237,10 @@ size_t rules_overlaps(const struct ctl_rule *rules, size_t n,
 				hit = true;
 			}
 		}
-		for (bit = 0; bit < 2; bit++) {
-			if ((r->family & (1 << bit)) &&
-			    r->port_max > reach[bit]) {
-				reach[bit] = r->port_max;
-				who[bit] = idx[i];
+		for (slot = 0; slot < 4; slot++) {
+			if (in_slot(r, slot) && r->port_max > reach[slot]) {
+				reach[slot] = r->port_max;
+				who[slot] = idx[i];
 			}
 		}
 	}
@@ -264,6 +275,7 @@ int parse_ports(uint8_t proto, const char *ports, const char *ctx,
 		memset(&v[cnt], 0, sizeof(*v));
 		v[cnt].proto = proto;
 		v[cnt].family = PORTSTEER_FAMILY_INET;
+		v[cnt].dir = PORTSTEER_DIRECTION_DST;
 		items[cnt] = item;
 		if (parse_port_item(proto, item, ctx, &v[cnt].port_min,
 				    &v[cnt].port_max, err))
@@ -286,8 +298,64 @@ out:
 	return ret;
 }
 
-/* service add NAME queue Q[-Q2] [balance flow|cpu] [bypass] */
-/* service change NAME [queue Q[-Q2]] [balance flow|cpu] [bypass|nobypass] */
+/*
+ * mark|ctmark VALUE[/MASK] | none: VALUE alone has the kernel's mask
+ * 0xffffffff (not sent); none sends the mask 0, which removes the mark.
+ */
+static int parse_mark(const char *k, const char *val, bool ct,
+		      struct ctl_service *svc, char *err)
+{
+	unsigned int have_v = ct ? CTL_SVC_CT_MARK : CTL_SVC_MARK;
+	unsigned int have_m = ct ? CTL_SVC_CT_MARK_MASK : CTL_SVC_MARK_MASK;
+	uint32_t v, m = UINT32_MAX;
+	char buf[32], *slash;
+
+	if (!strcmp(val, "none")) {
+		v = 0;
+		m = 0;
+		svc->have |= have_m;
+		goto out;
+	}
+	if (strlen(val) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, val);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (parse_u32_hex(buf, &v) || (slash && parse_u32_hex(slash, &m)))
+		goto bad;
+	if (slash && !m) {
+		seterr(err, "invalid %s '%s': mask 0 compares no bits (for no mark: '%s none')",
+		       k, val, k);
+		return -EINVAL;
+	}
+	if (v & ~m) {
+		seterr(err, "invalid %s '%s': value 0x%x has bits outside mask 0x%x",
+		       k, val, v, m);
+		return -EINVAL;
+	}
+	svc->have |= have_v | (slash ? have_m : 0);
+out:
+	if (ct) {
+		svc->ct_mark = v;
+		svc->ct_mark_mask = m;
+	} else {
+		svc->mark = v;
+		svc->mark_mask = m;
+	}
+	return 0;
+bad:
+	seterr(err, "invalid %s '%s' (VALUE[/MASK] or none, decimal or 0x hex, 32 bits)",
+	       k, val);
+	return -EINVAL;
+}
+
+/*
+ * service add NAME queue Q[-Q2] [balance flow|cpu] [bypass]
+ *	[mark V[/M]|none] [ctmark V[/M]|none]
+ * service change NAME [queue Q[-Q2]] [balance flow|cpu] [bypass|nobypass]
+ *	[mark V[/M]|none] [ctmark V[/M]|none]
+ */
 int parse_service_cmd(int argc, char **argv, bool change,
 		      struct ctl_service *svc, char *err)
 {
@@ -306,7 +374,19 @@ int parse_service_cmd(int argc, char **argv, bool change,
 	for (i = 1; i < argc; i++) {
 		const char *k = argv[i];
 
-		if (!strcmp(k, "queue") || !strcmp(k, "balance")) {
+		if (!strcmp(k, "mark") || !strcmp(k, "ctmark")) {
+			bool ct = k[0] == 'c';
+
+			if (i + 1 >= argc) {
+				seterr(err, "missing value after '%s'", k);
+				return -EINVAL;
+			}
+			if (svc->have & (ct ? CTL_SVC_CT_MARK | CTL_SVC_CT_MARK_MASK :
+					      CTL_SVC_MARK | CTL_SVC_MARK_MASK))
+				goto twice;
+			if (parse_mark(k, argv[++i], ct, svc, err))
+				return -EINVAL;
+		} else if (!strcmp(k, "queue") || !strcmp(k, "balance")) {
 			unsigned int bit = k[0] == 'q' ? CTL_SVC_QUEUE :
 							 CTL_SVC_BALANCE;
 
@@ -365,13 +445,13 @@ twice:
 	return 0;
 }
 
-/* rule add|del [ip|ip6|inet] PROTO dport PORTS [service NAME] */
+/* rule add|del [ip|ip6|inet] PROTO dport|sport|port PORTS [service NAME] */
 int parse_rule_cmd(int argc, char **argv, bool add, struct ctl_rule **rules,
 		   size_t *n, char *err)
 {
 	char ctx[CTL_ERR_MAX];
 	const char *service = NULL;
-	int family = PORTSTEER_FAMILY_INET, proto, i = 0;
+	int family = PORTSTEER_FAMILY_INET, proto, dir, i = 0;
 	struct ctl_rule *v;
 	size_t cnt, k;
 
@@ -388,15 +468,18 @@ int parse_rule_cmd(int argc, char **argv, bool add, struct ctl_rule **rules,
 		return -EINVAL;
 	}
 	i++;
-	if (i >= argc || strcmp(argv[i], "dport")) {
-		seterr(err, "expected 'dport PORTS' after '%s'", argv[i - 1]);
+	dir = i < argc ? direction_from_word(argv[i]) : -1;
+	if (dir < 0) {
+		seterr(err, "expected 'dport PORTS', 'sport PORTS' or 'port PORTS' after '%s'",
+		       argv[i - 1]);
 		return -EINVAL;
 	}
 	if (++i >= argc) {
-		seterr(err, "missing ports after 'dport'");
+		seterr(err, "missing ports after '%s'", argv[i - 1]);
 		return -EINVAL;
 	}
-	snprintf(ctx, sizeof(ctx), "%s dport %s", argv[i - 2], argv[i]);
+	snprintf(ctx, sizeof(ctx), "%s %s %s", argv[i - 2], argv[i - 1],
+		 argv[i]);
 	if (parse_ports(proto, argv[i], ctx, &v, &cnt, err))
 		return -EINVAL;
 	i++;
@@ -423,6 +506,7 @@ int parse_rule_cmd(int argc, char **argv, bool add, struct ctl_rule **rules,
 	}
 	for (k = 0; k < cnt; k++) {
 		v[k].family = family;
+		v[k].dir = dir;
 		if (service)
 			strcpy(v[k].service, service);
 	}
@@ -445,7 +529,50 @@ static int parse_on_off(const char *s, uint8_t *v)
 	return 0;
 }
 
-/* settings set [hook prerouting|input] [priority N] [defrag on|off]
+#define HOOK_NAMES	"(prerouting, input, forward, output)"
+
+/* HOOK[,HOOK...]: a set, each hook once. */
+static int parse_hooks(const char *val, uint32_t *set, char *err)
+{
+	char *copy, *item, *next;
+	int h, ret = -EINVAL;
+
+	*set = 0;
+	copy = strdup(val);
+	if (!copy) {
+		seterr(err, "out of memory");
+		return -ENOMEM;
+	}
+	for (item = copy; item; item = next) {
+		next = strchr(item, ',');
+		if (next)
+			*next++ = '\0';
+		if (!*item) {
+			seterr(err, "empty hook in '%s' " HOOK_NAMES, val);
+			goto out;
+		}
+		h = hook_from_name(item);
+		if (h < 0) {
+			if (strcmp(item, val))
+				seterr(err, "invalid hook '%s' in '%s' " HOOK_NAMES,
+				       item, val);
+			else
+				seterr(err, "invalid hook '%s' " HOOK_NAMES, val);
+			goto out;
+		}
+		if (*set & (1U << h)) {
+			seterr(err, "hook '%s' given twice in '%s'", item, val);
+			goto out;
+		}
+		*set |= 1U << h;
+	}
+	ret = 0;
+out:
+	free(copy);
+	return ret;
+}
+
+/* settings set [hook HOOK[,HOOK...]] [priority N] [defrag on|off]
  *              [icmp-errors on|off] [seed N]
  */
 int parse_settings_cmd(int argc, char **argv, struct ctl_settings *set,
@@ -491,12 +618,9 @@ int parse_settings_cmd(int argc, char **argv, struct ctl_settings *set,
 		set->have |= bit;
 		switch (bit) {
 		case CTL_SET_HOOK:
-			if (!strcmp(val, "prerouting"))
-				set->hook = PORTSTEER_HOOK_PREROUTING;
-			else if (!strcmp(val, "input"))
-				set->hook = PORTSTEER_HOOK_INPUT;
-			else
-				ret = -EINVAL;
+			/* its own messages: name the word */
+			if (parse_hooks(val, &set->hooks, err))
+				return -EINVAL;
 			break;
 		case CTL_SET_PRIORITY:
 			ret = parse_s32(val, &set->priority);
@@ -513,7 +637,6 @@ int parse_settings_cmd(int argc, char **argv, struct ctl_settings *set,
 		}
 		if (ret) {
 			seterr(err, "invalid %s '%s'%s", k, val,
-			       bit == CTL_SET_HOOK ? " (prerouting or input)" :
 			       bit == CTL_SET_PRIORITY ? " (a signed 32-bit integer)" :
 			       bit == CTL_SET_SEED ? " (0 to 4294967295)" :
 			       " (on or off)");
@@ -651,7 +774,7 @@ static void config_settings(struct ctl_config *cfg, int *settings_line,
 	*settings_line = lineno;
 	s.have |= cfg->settings.have;
 	if (cfg->settings.have & CTL_SET_HOOK)
-		s.hook = cfg->settings.hook;
+		s.hooks = cfg->settings.hooks;
 	if (cfg->settings.have & CTL_SET_PRIORITY)
 		s.priority = cfg->settings.priority;
 	if (cfg->settings.have & CTL_SET_DEFRAG)

@@ -38,6 +38,10 @@ extern struct ctl_opts opts;
 #define CTL_SVC_BYPASS	(1U << 2)
 #define CTL_SVC_RULES	(1U << 3)
 #define CTL_SVC_STATS	(1U << 4)
+#define CTL_SVC_MARK		(1U << 5)	/* mark: sent, or read */
+#define CTL_SVC_MARK_MASK	(1U << 6)	/* mark_mask: sent, or read */
+#define CTL_SVC_CT_MARK		(1U << 7)
+#define CTL_SVC_CT_MARK_MASK	(1U << 8)
 
 struct ctl_service {
 	char name[PORTSTEER_SERVICE_NAME_MAX + 1];
@@ -49,6 +53,15 @@ struct ctl_service {
 	uint32_t rules;
 	uint64_t packets;
 	uint64_t bytes;
+	/*
+	 * The exempting marks; a mask of 0 is no mark. "mark V" alone has
+	 * CTL_SVC_MARK only, and mark_mask 0xffffffff (the kernel's default
+	 * for it, not sent); "mark none" has CTL_SVC_MARK_MASK only.
+	 */
+	uint32_t mark;
+	uint32_t mark_mask;
+	uint32_t ct_mark;
+	uint32_t ct_mark_mask;
 	int line;		/* apply file line, 0 otherwise */
 };
 
@@ -59,10 +72,11 @@ struct ctl_rule {
 	uint16_t port_max;
 	char service[PORTSTEER_SERVICE_NAME_MAX + 1];
 	int line;
+	uint8_t dir;		/* enum portsteer_direction: bits dst, src */
 };
 
 /* Bits of ctl_settings.have */
-#define CTL_SET_HOOK		(1U << 0)
+#define CTL_SET_HOOK		(1U << 0)	/* hooks */
 #define CTL_SET_PRIORITY		(1U << 1)
 #define CTL_SET_DEFRAG		(1U << 2)
 #define CTL_SET_ICMP_ERRORS	(1U << 3)
@@ -74,7 +88,7 @@ struct ctl_rule {
 
 struct ctl_settings {
 	unsigned int have;
-	uint8_t hook;
+	uint32_t hooks;		/* enum portsteer_hooks: bit N for hook N */
 	int32_t priority;
 	uint8_t defrag;
 	uint8_t icmp_errors;
@@ -96,6 +110,7 @@ struct ctl_stats {
 	uint64_t malformed;
 	uint64_t icmp_followed;
 	uint64_t dropped;
+	uint64_t exempt;
 };
 
 /* A whole configuration: an apply file, or what save reads back. */
@@ -130,6 +145,7 @@ struct ctl_queue_table {
 void *xrealloc(void *p, size_t size);
 int parse_u32(const char *s, uint32_t max, uint32_t *out);
 int parse_s32(const char *s, int32_t *out);
+int parse_u32_hex(const char *s, uint32_t *out);
 bool valid_service_name(const char *s);
 
 /* protocols and families (parse.c) */
@@ -139,6 +155,11 @@ int family_from_name(const char *s);
 const char *family_name(uint8_t family);
 const char *balance_name(uint8_t balance);
 const char *hook_name(uint8_t hook);
+int hook_from_name(const char *s);
+void format_hooks(char *buf, size_t len, uint32_t hooks);
+int direction_from_word(const char *s);
+const char *direction_word(uint8_t dir);
+const char *direction_name(uint8_t dir);
 
 /* /etc/services (services.c); PORTSTEER_SERVICES overrides the path */
 int services_port(const char *name, uint8_t proto);
@@ -177,6 +198,7 @@ json_t *rule_json(const struct ctl_rule *r);
 json_t *settings_json(const struct ctl_settings *s);
 json_t *stats_json(const struct ctl_stats *st);
 json_t *queue_state_json(uint16_t queue, const struct ctl_queue_state *q);
+void print_marks(FILE *f, const struct ctl_service *s);
 void print_service(FILE *f, const struct ctl_service *s);
 void print_rule(FILE *f, const struct ctl_rule *r, bool with_service,
 		bool numeric);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * portsteerctl: the words and numbers every part of the tool uses: decimal
- * numbers, service names, the names of protocols, families, balance modes
- * and hooks, and an allocation that does not fail.
+ * and hexadecimal numbers, service names, the names of protocols, families,
+ * balance modes, hooks and rule directions, and an allocation that does not
+ * fail.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -48,6 +49,29 @@ int parse_s32(const char *s, int32_t *out)
 	if (parse_u32(s + neg, neg ? 2147483648U : 2147483647U, &v))
 		return -EINVAL;
 	*out = neg ? (int32_t)(0 - (int64_t)v) : (int32_t)v;
+	return 0;
+}
+
+/* Decimal as parse_u32(), or 0x then 1 to 8 hex digits (marks, as nft). */
+int parse_u32_hex(const char *s, uint32_t *out)
+{
+	uint32_t v = 0;
+	size_t n;
+
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return parse_u32(s, UINT32_MAX, out);
+	s += 2;
+	n = strlen(s);
+	if (!n || strspn(s, "0123456789abcdefABCDEF") != n)
+		return -EINVAL;
+	for (; *s == '0' && n > 1; s++)
+		n--;
+	if (n > 8)
+		return -ERANGE;
+	for (; *s; s++)
+		v = v << 4 | (isdigit((unsigned char)*s) ? *s - '0' :
+			      (tolower((unsigned char)*s) - 'a' + 10));
+	*out = v;
 	return 0;
 }
 
@@ -129,13 +153,78 @@ const char *balance_name(uint8_t balance)
 	return "unknown";
 }
 
+/* Indexed by enum portsteer_hook: bit N of enum portsteer_hooks. */
+static const char *const hooks[] = {
+	[PORTSTEER_HOOK_PREROUTING] = "prerouting",
+	[PORTSTEER_HOOK_INPUT] = "input",
+	[PORTSTEER_HOOK_FORWARD] = "forward",
+	[PORTSTEER_HOOK_OUTPUT] = "output",
+};
+
+#define N_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
+
 const char *hook_name(uint8_t hook)
 {
-	switch (hook) {
-	case PORTSTEER_HOOK_PREROUTING:
-		return "prerouting";
-	case PORTSTEER_HOOK_INPUT:
-		return "input";
-	}
-	return "unknown";
+	return hook < N_HOOKS ? hooks[hook] : "unknown";
+}
+
+int hook_from_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < N_HOOKS; i++)
+		if (!strcmp(s, hooks[i]))
+			return i;
+	return -1;
+}
+
+/* A set of hooks as names in hook order: "input,output". */
+void format_hooks(char *buf, size_t len, uint32_t set)
+{
+	size_t n = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < 32 && n < len; i++)
+		if (set & (1U << i))
+			n += snprintf(buf + n, len - n, "%s%s", n ? "," : "",
+				      hook_name(i));
+	if (!set)
+		snprintf(buf, len, "none");
+}
+
+/* Indexed by enum portsteer_direction: the grammar's word, JSON's name. */
+static const struct {
+	const char *word, *name;
+} dirs[] = {
+	[PORTSTEER_DIRECTION_DST] = { "dport", "dst" },
+	[PORTSTEER_DIRECTION_SRC] = { "sport", "src" },
+	[PORTSTEER_DIRECTION_ANY] = { "port", "any" },
+};
+
+#define N_DIRS (sizeof(dirs) / sizeof(dirs[0]))
+
+int direction_from_word(const char *s)
+{
+	size_t i;
+
+	for (i = PORTSTEER_DIRECTION_DST; i < N_DIRS; i++)
+		if (!strcmp(s, dirs[i].word))
+			return i;
+	return -1;
+}
+
+/* 0, no direction sent, is the kernel's default: dst. */
+const char *direction_word(uint8_t dir)
+{
+	if (!dir)
+		dir = PORTSTEER_DIRECTION_DST;
+	return dir < N_DIRS ? dirs[dir].word : "unknown";
+}
+
+const char *direction_name(uint8_t dir)
+{
+	if (!dir)
+		dir = PORTSTEER_DIRECTION_DST;
+	return dir < N_DIRS ? dirs[dir].name : "unknown";
 }

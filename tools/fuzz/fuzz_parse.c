@@ -7,7 +7,9 @@
  * fuzz). Besides not crashing, what the parsers accept must hold: valid
  * names, protocols, families, ports 1..65535 with min <= max, queue ranges
  * within 0..65535, rules that only name services of the file and do not
- * overlap.
+ * overlap, a direction, marks with no bit outside their mask, a set of
+ * known hooks; and what save prints of it must parse back to the same
+ * bytes (save, then apply).
  */
 
 #include <stdio.h>
@@ -17,6 +19,7 @@
 
 #include "../portsteerctl.h"
 
+struct ctl_opts opts;		/* print_save() reads no option */
 static FILE *devnull;
 
 static void check(int ok, const char *what)
@@ -39,6 +42,36 @@ static void check_rule(const struct ctl_rule *r)
 	check(r->family >= PORTSTEER_FAMILY_IPV4 && r->family <= PORTSTEER_FAMILY_INET,
 	      "rule family");
 	check(r->port_min >= 1 && r->port_min <= r->port_max, "rule port range");
+	check(r->dir >= PORTSTEER_DIRECTION_DST && r->dir <= PORTSTEER_DIRECTION_ANY,
+	      "rule direction");
+}
+
+/* save's text of an accepted configuration is an apply file saving the same. */
+static void check_save(const struct ctl_config *cfg)
+{
+	char *text = NULL, *again = NULL;
+	size_t len = 0, alen = 0;
+	struct ctl_config cfg2;
+	FILE *m, *f;
+	int errors;
+
+	m = open_memstream(&text, &len);
+	check(!!m, "memory");
+	print_save(m, cfg);
+	fclose(m);
+	f = fmemopen(text, len ? len : 1, "r");
+	check(!!f, "memory");
+	errors = parse_config(f, "saved", &cfg2, devnull);
+	fclose(f);
+	check(errors == 0, "save parses back");
+	m = open_memstream(&again, &alen);
+	check(!!m, "memory");
+	print_save(m, &cfg2);
+	fclose(m);
+	check(alen == len && !memcmp(again, text, len), "save of the save is the same");
+	config_free(&cfg2);
+	free(again);
+	free(text);
 }
 
 static void check_config(const struct ctl_config *cfg)
@@ -52,6 +85,10 @@ static void check_config(const struct ctl_config *cfg)
 		check(valid_service_name(s->name), "service name");
 		check(s->queue_count >= 1 && (uint32_t)s->queue + s->queue_count - 1 <= 65535,
 		      "service queue range");
+		check(!(s->mark & ~s->mark_mask) && !(s->ct_mark & ~s->ct_mark_mask),
+		      "mark bits outside the mask");
+		check(!(s->have & CTL_SVC_MARK) || s->mark_mask, "a mark with mask 0");
+		check(!(s->have & CTL_SVC_CT_MARK) || s->ct_mark_mask, "a ctmark with mask 0");
 		for (j = 0; j < i; j++)
 			check(strcmp(s->name, cfg->services[j].name) != 0, "duplicate service");
 	}
@@ -65,6 +102,9 @@ static void check_config(const struct ctl_config *cfg)
 		check(j < cfg->n_services, "rule names a service of the file");
 	}
 	check(rules_overlaps(cfg->rules, cfg->n_rules, pair, 1) == 0, "overlapping rules");
+	check(!(cfg->settings.have & CTL_SET_HOOK) ||
+	      (cfg->settings.hooks && !(cfg->settings.hooks & ~0xfU)), "hook set");
+	check_save(cfg);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -108,6 +148,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(n >= 1, "a port list with no port");
 			while (n--) {
 				rules[n].family = PORTSTEER_FAMILY_INET;
+				check(rules[n].dir == PORTSTEER_DIRECTION_DST,
+				      "port list direction");
 				rules[n].proto = protos[i];
 				check_rule(&rules[n]);
 			}

@@ -55,13 +55,26 @@ cli cli_bad_port 2 "portsteerctl: invalid port '70000' in 'tcp dport 80,70000'" 
 cli cli_port_zero 2 "portsteerctl: invalid port '0' in 'udp dport 0': port 0 is never valid" \
 	rule del udp dport 0
 cli cli_unknown_object 2 "$("$ctl" --help 2>&1 | sed '1i portsteerctl: unknown object '"'"'frob'"'"'')" frob
-cli cli_bad_settings 2 "portsteerctl: invalid hook 'output' (prerouting or input)" \
-	settings set hook output
+cli cli_bad_settings 2 "portsteerctl: invalid hook 'sideways' (prerouting, input, forward, output)" \
+	settings set hook sideways
+cli cli_hook_twice 2 "portsteerctl: hook 'input' given twice in 'input,output,input'" \
+	settings set hook input,output,input
+cli cli_bad_direction 2 "portsteerctl: expected 'dport PORTS', 'sport PORTS' or 'port PORTS' after 'tcp'" \
+	rule add tcp xport 80 service web
+cli cli_sport_port_zero 2 "portsteerctl: invalid port '0' in 'udp sport 0': port 0 is never valid" \
+	rule del udp sport 0
+cli cli_mark_outside_mask 2 "portsteerctl: invalid mark '0x3/0x1': value 0x3 has bits outside mask 0x1" \
+	service add web queue 1 mark 0x3/0x1
+cli cli_ctmark_mask_zero 2 "portsteerctl: invalid ctmark '1/0': mask 0 compares no bits (for no mark: 'ctmark none')" \
+	service change web ctmark 1/0
 cli cli_listen_bad_count 2 "portsteerctl: listen: invalid count 'x'" \
 	listen queue 1 count x
 cli cli_bad_option 2 "$("$ctl" --bogus 2>&1)" --bogus
 "$ctl" --version | grep -Eq '^portsteerctl .+' && add ok cli_version || add not-ok cli_version
-"$ctl" --help | grep -q 'rule add \[ip|ip6|inet\] PROTO dport PORTS service NAME' &&
+help=$("$ctl" --help)
+grep -q 'rule add \[ip|ip6|inet\] PROTO dport|sport|port PORTS service NAME' <<<"$help" &&
+	grep -q 'settings set \[hook HOOK\[,HOOK\.\.\.\]\]' <<<"$help" &&
+	grep -q '\[mark MARK|none\] \[ctmark MARK|none\]' <<<"$help" &&
 	add ok cli_help || add not-ok cli_help
 printf 'service add a queue 1\nrule add tcp dport 80 service b\nflush\n' >/tmp/ps-unit-$$.conf
 err=$("$ctl" apply /tmp/ps-unit-$$.conf 2>&1)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "portsteerctl.h"
+#include "nl.h"
 
 struct ctl_opts opts;
 static const char *golden_dir;
@@ -108,6 +108,98 @@ static void t_cmd_err(const char *name, const char *kind, const char *line,
 	       want);
 }
 
+/* A rule command parses to exactly these rules ("inet tcp sport 80 a"). */
+static void t_rule(const char *name, bool add, const char *line,
+		   const char *want)
+{
+	char buf[512], err[CTL_ERR_MAX] = "", got[1024] = "", one[128], **argv;
+	struct ctl_rule *r = NULL;
+	size_t n = 0, i, len = 0;
+	int argc;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	argc = split(buf, &argv);
+	if (parse_rule_cmd(argc, argv, add, &r, &n, err)) {
+		free(argv);
+		result(false, name, "error: %s", err);
+		return;
+	}
+	free(argv);
+	for (i = 0; i < n; i++) {
+		format_rule(one, sizeof(one), &r[i]);
+		len += snprintf(got + len, sizeof(got) - len, "%s%s%s%s",
+				i ? "," : "", one, r[i].service[0] ? " " : "",
+				r[i].service);
+	}
+	free(r);
+	result(!strcmp(got, want), name, "got '%s', want '%s'", got, want);
+}
+
+/*
+ * A service command parses to these marks, and these of them are sent:
+ * "mark 0x10/0xffffffff [value] ctmark 0x0/0x0 []".
+ */
+static void t_marks(const char *name, bool change, const char *line,
+		    const char *want)
+{
+	char buf[512], err[CTL_ERR_MAX] = "", got[256], **argv;
+	struct ctl_service svc;
+	int argc, ret;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	argc = split(buf, &argv);
+	ret = parse_service_cmd(argc, argv, change, &svc, err);
+	free(argv);
+	if (ret) {
+		result(false, name, "error: %s", err);
+		return;
+	}
+	snprintf(got, sizeof(got),
+		 "mark 0x%x/0x%x [%s%s%s] ctmark 0x%x/0x%x [%s%s%s]",
+		 svc.mark, svc.mark_mask,
+		 svc.have & CTL_SVC_MARK ? "value" : "",
+		 (svc.have & CTL_SVC_MARK) && (svc.have & CTL_SVC_MARK_MASK) ?
+		 "," : "", svc.have & CTL_SVC_MARK_MASK ? "mask" : "",
+		 svc.ct_mark, svc.ct_mark_mask,
+		 svc.have & CTL_SVC_CT_MARK ? "value" : "",
+		 (svc.have & CTL_SVC_CT_MARK) &&
+		 (svc.have & CTL_SVC_CT_MARK_MASK) ? "," : "",
+		 svc.have & CTL_SVC_CT_MARK_MASK ? "mask" : "");
+	result(!strcmp(got, want), name, "got '%s', want '%s'", got, want);
+}
+
+/* A settings command sets exactly these hooks ("input,output"). */
+static void t_hooks(const char *name, const char *line, const char *want)
+{
+	char buf[512], err[CTL_ERR_MAX] = "", got[64], **argv;
+	struct ctl_settings set;
+	int argc, ret;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	argc = split(buf, &argv);
+	ret = parse_settings_cmd(argc, argv, &set, err);
+	free(argv);
+	if (ret || set.have != CTL_SET_HOOK) {
+		result(false, name, "error: %s", err);
+		return;
+	}
+	format_hooks(got, sizeof(got), set.hooks);
+	result(!strcmp(got, want), name, "got '%s', want '%s'", got, want);
+}
+
+static void t_hex(const char *s, long long want)
+{
+	char name[64];
+	uint32_t v = 0;
+	int ret = parse_u32_hex(s, &v);
+
+	snprintf(name, sizeof(name), "parse_u32_hex_%s", s[0] ? s : "empty");
+	if (want < 0)
+		result(ret != 0, name, "accepted as %u", v);
+	else
+		result(!ret && v == want, name, "got %d, %u", ret, v);
+}
+
 static char *read_all(const char *path)
 {
 	char *buf = NULL;
@@ -183,13 +275,13 @@ static struct ctl_config sample(void)
 	svcs[1].rules = 3;
 	svcs[1].packets = 12345678901ULL;
 	rules[0] = (struct ctl_rule){ PORTSTEER_FAMILY_IPV4, IPPROTO_UDP, 53, 53,
-				     "dns", 0 };
+				     "dns", 0, PORTSTEER_DIRECTION_DST };
 	rules[1] = (struct ctl_rule){ PORTSTEER_FAMILY_INET, IPPROTO_TCP, 80, 80,
-				     "web", 0 };
+				     "web", 0, PORTSTEER_DIRECTION_DST };
 	rules[2] = (struct ctl_rule){ PORTSTEER_FAMILY_INET, IPPROTO_TCP, 443,
-				     443, "web", 0 };
+				     443, "web", 0, PORTSTEER_DIRECTION_DST };
 	rules[3] = (struct ctl_rule){ PORTSTEER_FAMILY_IPV6, IPPROTO_TCP, 8000,
-				     8080, "web", 0 };
+				     8080, "web", 0, PORTSTEER_DIRECTION_DST };
 	cfg.services = svcs;
 	cfg.n_services = 2;
 	cfg.rules = rules;
@@ -197,7 +289,7 @@ static struct ctl_config sample(void)
 	cfg.generation = 9;
 	cfg.settings.have = CTL_SET_WRITABLE | CTL_SET_LIMITS |
 			    CTL_SET_HOOK_ACTIVE | CTL_SET_TABLE_BYTES;
-	cfg.settings.hook = PORTSTEER_HOOK_PREROUTING;
+	cfg.settings.hooks = PORTSTEER_HOOKS_PREROUTING;
 	cfg.settings.priority = -300;
 	cfg.settings.defrag = 1;
 	cfg.settings.seed = 3735928559U;
@@ -220,6 +312,17 @@ static char *capture(void (*fn)(FILE *f, const struct ctl_config *cfg,
 	FILE *m = open_memstream(&buf, &len);
 
 	fn(m, cfg, qt);
+	fclose(m);
+	return buf;
+}
+
+static char *capture_stats(const struct ctl_stats *st)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	print_stats(m, st);
 	fclose(m);
 	return buf;
 }
@@ -255,7 +358,7 @@ static void t_output(void)
 	t_golden("json_settings", "settings.json", s);
 	free(s);
 	{
-		struct ctl_stats st = { 100, 90, 8, 1, 1, 3, 2 };
+		struct ctl_stats st = { 100, 90, 8, 1, 1, 3, 2, 5 };
 
 		s = json_text(stats_json(&st));
 		t_golden("json_stats", "stats.json", s);
@@ -283,6 +386,148 @@ static void t_output(void)
 	s = capture(save_wrap, &cfg, NULL);
 	t_golden("text_save", "save.conf", s);
 	free(s);
+}
+
+/* The new features: directions, marks, a set of hooks. */
+static struct ctl_config sample_features(void)
+{
+	static struct ctl_service svcs[3];
+	static struct ctl_rule rules[5];
+	const unsigned int kernel = CTL_SVC_QUEUE | CTL_SVC_BALANCE |
+		CTL_SVC_BYPASS | CTL_SVC_RULES | CTL_SVC_MARK |
+		CTL_SVC_MARK_MASK | CTL_SVC_CT_MARK | CTL_SVC_CT_MARK_MASK;
+	struct ctl_config cfg = { 0 };
+
+	memset(svcs, 0, sizeof(svcs));
+	memset(rules, 0, sizeof(rules));
+	/* as the kernel replies: all four mark attributes, masks 0 unset */
+	strcpy(svcs[0].name, "dns");
+	svcs[0].queue = 20;
+	svcs[0].queue_count = 1;
+	svcs[0].rules = 2;
+	svcs[0].have = kernel;
+	strcpy(svcs[1].name, "ids");
+	svcs[1].queue = 30;
+	svcs[1].queue_count = 4;
+	svcs[1].balance = PORTSTEER_BALANCE_CPU;
+	svcs[1].bypass = 1;
+	svcs[1].mark = 0x1;
+	svcs[1].mark_mask = 0x1;
+	svcs[1].ct_mark = 0x200;
+	svcs[1].ct_mark_mask = 0xff00;
+	svcs[1].rules = 1;
+	svcs[1].have = kernel;
+	strcpy(svcs[2].name, "web");
+	svcs[2].queue = 10;
+	svcs[2].queue_count = 1;
+	svcs[2].mark = 0xfffffffe;
+	svcs[2].mark_mask = 0xffffffff;
+	svcs[2].rules = 2;
+	svcs[2].have = kernel;
+	/* the kernel's order: proto, port, family, direction */
+	rules[0] = (struct ctl_rule){ PORTSTEER_FAMILY_INET, IPPROTO_TCP, 80, 80,
+				     "web", 0, PORTSTEER_DIRECTION_DST };
+	rules[1] = (struct ctl_rule){ PORTSTEER_FAMILY_INET, IPPROTO_TCP, 80, 80,
+				     "ids", 0, PORTSTEER_DIRECTION_SRC };
+	rules[2] = (struct ctl_rule){ PORTSTEER_FAMILY_IPV6, IPPROTO_TCP, 8000,
+				     8080, "web", 0, PORTSTEER_DIRECTION_ANY };
+	rules[3] = (struct ctl_rule){ PORTSTEER_FAMILY_IPV4, IPPROTO_UDP, 53, 53,
+				     "dns", 0, PORTSTEER_DIRECTION_ANY };
+	rules[4] = (struct ctl_rule){ PORTSTEER_FAMILY_INET, IPPROTO_UDP, 5000,
+				     5010, "dns", 0, PORTSTEER_DIRECTION_SRC };
+	cfg.services = svcs;
+	cfg.n_services = 3;
+	cfg.rules = rules;
+	cfg.n_rules = 5;
+	cfg.generation = 12;
+	cfg.settings.have = CTL_SET_WRITABLE | CTL_SET_HOOK_ACTIVE;
+	cfg.settings.hooks = PORTSTEER_HOOKS_INPUT | PORTSTEER_HOOKS_OUTPUT;
+	cfg.settings.priority = -150;
+	cfg.settings.defrag = 1;
+	cfg.settings.icmp_errors = 1;
+	cfg.settings.seed = 7;
+	cfg.settings.hook_active = 1;
+	return cfg;
+}
+
+static void services_wrap(FILE *f, const struct ctl_config *cfg,
+			  const struct ctl_queue_table *qt)
+{
+	size_t i;
+
+	(void)qt;
+	for (i = 0; i < cfg->n_services; i++)
+		print_service(f, &cfg->services[i]);
+	for (i = 0; i < cfg->n_rules; i++)
+		print_rule(f, &cfg->rules[i], true, opts.numeric);
+	print_settings(f, &cfg->settings);
+}
+
+/* Parses text as an apply file and saves it again: the same bytes. */
+static void t_reparse(const char *name, const char *text)
+{
+	char *errbuf = NULL, *again = NULL;
+	size_t errlen = 0, alen = 0;
+	struct ctl_config cfg;
+	FILE *f, *e, *m;
+	int n;
+
+	f = fmemopen((void *)text, strlen(text), "r");
+	e = open_memstream(&errbuf, &errlen);
+	n = parse_config(f, name, &cfg, e);
+	fclose(e);
+	fclose(f);
+	if (n) {
+		result(false, name, "%s", errbuf);
+	} else {
+		m = open_memstream(&again, &alen);
+		print_save(m, &cfg);
+		fclose(m);
+		result(!strcmp(again, text), name, "second save differs:\n%s",
+		       again);
+		free(again);
+	}
+	free(errbuf);
+	config_free(&cfg);
+}
+
+static void t_output_features(void)
+{
+	struct ctl_config cfg = sample_features();
+	struct ctl_settings one = { .have = CTL_SET_HOOK,
+				    .hooks = PORTSTEER_HOOKS_FORWARD };
+	char *s;
+
+	opts.stats = false;
+	opts.numeric = false;
+	s = json_text(show_json(&cfg, NULL));
+	t_golden("features_json_show", "features-show.json", s);
+	free(s);
+	s = json_text(settings_json(&cfg.settings));
+	t_golden("features_json_settings", "features-settings.json", s);
+	free(s);
+	s = json_text(settings_json(&one));
+	result(!strcmp(s, "{\"hook\":\"forward\",\"hooks\":[\"forward\"]}\n"),
+	       "json_settings_one_hook", "got %s", s);
+	free(s);
+	s = capture(print_show, &cfg, NULL);
+	t_golden("features_text_show", "features-show.txt", s);
+	free(s);
+	s = capture(services_wrap, &cfg, NULL);
+	t_golden("features_text_service_rule_settings_show",
+		 "features-objects.txt", s);
+	free(s);
+	s = capture(save_wrap, &cfg, NULL);
+	t_golden("features_text_save", "features-save.conf", s);
+	t_reparse("features_save_apply_roundtrip", s);
+	free(s);
+	{
+		struct ctl_stats st = { 100, 90, 8, 1, 1, 3, 2, 5 };
+
+		s = capture_stats(&st);
+		t_golden("text_stats", "stats.txt", s);
+		free(s);
+	}
 }
 
 static void t_config(void)
@@ -335,6 +580,34 @@ static void t_config(void)
 	config_free(&cfg);
 	config_free(&cfg2);
 
+	/* the new grammar: directions, marks, a set of hooks */
+	f = fopen("features.conf", "r");
+	errbuf = NULL;
+	e = open_memstream(&errbuf, &errlen);
+	n = f ? parse_config(f, "features.conf", &cfg, e) : -1;
+	fclose(e);
+	if (f)
+		fclose(f);
+	result(n == 0 && cfg.n_services == 3 && cfg.n_rules == 6 &&
+	       cfg.settings.have == CTL_SET_HOOK &&
+	       cfg.settings.hooks == (PORTSTEER_HOOKS_INPUT |
+				      PORTSTEER_HOOKS_OUTPUT) &&
+	       cfg.rules[1].dir == PORTSTEER_DIRECTION_SRC &&
+	       cfg.rules[2].dir == PORTSTEER_DIRECTION_ANY &&
+	       cfg.services[0].have & CTL_SVC_MARK &&
+	       !(cfg.services[0].have & CTL_SVC_MARK_MASK),
+	       "config_features", "%d errors, %zu services, %zu rules: %s", n,
+	       cfg.n_services, cfg.n_rules, errbuf);
+	free(errbuf);
+	saved = NULL;
+	m = open_memstream(&saved, &savedlen);
+	print_save(m, &cfg);
+	fclose(m);
+	t_golden("config_features_save", "features.save", saved);
+	t_reparse("config_features_save_roundtrip", saved);
+	free(saved);
+	config_free(&cfg);
+
 	f = fopen("bad.conf", "r");
 	errbuf = NULL;
 	e = open_memstream(&errbuf, &errlen);
@@ -342,7 +615,7 @@ static void t_config(void)
 	fclose(e);
 	if (f)
 		fclose(f);
-	result(n == 10, "config_bad_count", "%d errors", n);
+	result(n == 16, "config_bad_count", "%d errors", n);
 	t_golden("config_bad_messages", "bad.err", errbuf);
 	free(errbuf);
 	config_free(&cfg);
@@ -362,11 +635,21 @@ static void t_config(void)
 
 static void t_overlaps(void)
 {
+	const uint8_t D = PORTSTEER_DIRECTION_DST, S = PORTSTEER_DIRECTION_SRC,
+		      A = PORTSTEER_DIRECTION_ANY;
 	struct ctl_rule r[4] = {
-		{ PORTSTEER_FAMILY_IPV4, IPPROTO_TCP, 10, 20, "a", 1 },
-		{ PORTSTEER_FAMILY_IPV6, IPPROTO_TCP, 15, 15, "a", 2 },
-		{ PORTSTEER_FAMILY_INET, IPPROTO_UDP, 15, 15, "a", 3 },
-		{ PORTSTEER_FAMILY_IPV6, IPPROTO_TCP, 5, 100, "a", 4 },
+		{ PORTSTEER_FAMILY_IPV4, IPPROTO_TCP, 10, 20, "a", 1, D },
+		{ PORTSTEER_FAMILY_IPV6, IPPROTO_TCP, 15, 15, "a", 2, D },
+		{ PORTSTEER_FAMILY_INET, IPPROTO_UDP, 15, 15, "a", 3, D },
+		{ PORTSTEER_FAMILY_IPV6, IPPROTO_TCP, 5, 100, "a", 4, D },
+	};
+	/* the same ports in each direction: any meets both */
+	struct ctl_rule d[5] = {
+		{ PORTSTEER_FAMILY_INET, IPPROTO_TCP, 80, 80, "a", 1, D },
+		{ PORTSTEER_FAMILY_INET, IPPROTO_TCP, 80, 80, "a", 2, S },
+		{ PORTSTEER_FAMILY_IPV4, IPPROTO_TCP, 1000, 2000, "a", 3, S },
+		{ PORTSTEER_FAMILY_IPV6, IPPROTO_TCP, 1500, 1500, "a", 4, A },
+		{ PORTSTEER_FAMILY_IPV4, IPPROTO_TCP, 79, 81, "a", 5, A },
 	};
 	struct ctl_pair pairs[4];
 	size_t n;
@@ -376,6 +659,214 @@ static void t_overlaps(void)
 	n = rules_overlaps(r, 4, pairs, 4);
 	result(n == 1 && pairs[0].first == 1 && pairs[0].second == 3,
 	       "overlap_ip6_range", "%zu found", n);
+	n = rules_overlaps(d, 4, pairs, 4);
+	result(n == 0, "overlap_directions_disjoint", "%zu found", n);
+	n = rules_overlaps(d, 5, pairs, 4);
+	result(n == 2 && pairs[0].first == 0 && pairs[0].second == 4 &&
+	       pairs[1].first == 1 && pairs[1].second == 4,
+	       "overlap_any_meets_dst_and_src", "%zu found", n);
+	d[4].family = PORTSTEER_FAMILY_IPV6;
+	d[4].dir = S;
+	d[4].port_min = 1500;
+	d[4].port_max = 1600;
+	n = rules_overlaps(d, 5, pairs, 4);
+	result(n == 1 && pairs[0].first == 3 && pairs[0].second == 4,
+	       "overlap_src_meets_any", "%zu found", n);
+}
+
+/* The value of attribute type in nest: u8, u16 or u32 by its length; -1: absent. */
+static long long nest_get(const struct nlattr *nest, uint16_t type)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_type(a) != type)
+			continue;
+		switch (mnl_attr_get_payload_len(a)) {
+		case 1:
+			return mnl_attr_get_u8(a);
+		case 2:
+			return mnl_attr_get_u16(a);
+		case 4:
+			return mnl_attr_get_u32(a);
+		}
+		return -2;
+	}
+	return -1;
+}
+
+/*
+ * What a request carries: the command line (kind as t_cmd_err's) parsed,
+ * its first object put as the commands do, and the values of the
+ * attributes types in it, "-" for absent: "16 - 3 15".
+ */
+static void t_put(const char *name, const char *kind, const char *line,
+		  const uint16_t *types, size_t ntypes, const char *want)
+{
+	char buf[4096], words[256], err[CTL_ERR_MAX] = "", got[256] = "", **av;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	const struct nlattr *nest = mnl_nlmsg_get_payload(nlh);
+	struct ctl_settings set;
+	struct ctl_service svc;
+	struct ctl_rule *r = NULL;
+	size_t n, i, len = 0;
+	int ac, ret;
+
+	snprintf(words, sizeof(words), "%s", line);
+	ac = split(words, &av);
+	if (!strcmp(kind, "settings")) {
+		ret = parse_settings_cmd(ac, av, &set, err);
+		if (!ret)
+			ctl_put_settings(nlh, sizeof(buf), &set);
+	} else if (!strcmp(kind, "service") || !strcmp(kind, "change")) {
+		ret = parse_service_cmd(ac, av, kind[0] == 'c', &svc, err);
+		if (!ret)
+			ctl_put_service(nlh, sizeof(buf), &svc, false);
+	} else {
+		ret = parse_rule_cmd(ac, av, !strcmp(kind, "rule"), &r, &n, err);
+		if (!ret)
+			ctl_put_rule(nlh, sizeof(buf), &r[0], true);
+		free(r);
+	}
+	free(av);
+	if (ret) {
+		result(false, name, "error: %s", err);
+		return;
+	}
+	for (i = 0; i < ntypes; i++) {
+		long long v = nest_get(nest, types[i]);
+
+		if (v < 0)
+			len += snprintf(got + len, sizeof(got) - len, "%s-",
+					i ? " " : "");
+		else
+			len += snprintf(got + len, sizeof(got) - len, "%s%lld",
+					i ? " " : "", v);
+	}
+	result(!strcmp(got, want), name, "got '%s', want '%s'", got, want);
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* What the requests carry: ctl_put_*() into a bare message. */
+static void t_netlink_put(void)
+{
+	static const uint16_t rule[] = {
+		PORTSTEER_RULE_A_DIRECTION, PORTSTEER_RULE_A_PORT_MIN,
+	};
+	static const uint16_t svc[] = {
+		PORTSTEER_SERVICE_A_MARK, PORTSTEER_SERVICE_A_MARK_MASK,
+		PORTSTEER_SERVICE_A_CT_MARK, PORTSTEER_SERVICE_A_CT_MARK_MASK,
+		PORTSTEER_SERVICE_A_QUEUE,
+	};
+	static const uint16_t set[] = {
+		PORTSTEER_SETTINGS_A_HOOKS, PORTSTEER_SETTINGS_A_HOOK,
+	};
+
+	/* dst, the kernel's default, goes unsaid */
+	t_put("put_rule_dst_unsaid", "rule", "tcp dport 80 service web",
+	      rule, N(rule), "- 80");
+	t_put("put_rule_del_src", "del", "tcp sport 81", rule, N(rule), "2 81");
+	t_put("put_rule_any", "rule", "ip6 udp port 82 service a", rule,
+	      N(rule), "3 82");
+	/* a value alone: the kernel's mask; none: the mask 0 alone */
+	t_put("put_service_marks", "service",
+	      "web queue 1 mark 0x10 ctmark 3/0xf", svc, N(svc),
+	      "16 - 3 15 1");
+	t_put("put_service_mark_none", "change", "web mark none", svc, N(svc),
+	      "- 0 - - -");
+	t_put("put_service_ctmark_change", "change", "web ctmark 0x2/0x2",
+	      svc, N(svc), "- - 2 2 -");
+	t_put("put_service_no_marks", "service", "web queue 1", svc, N(svc),
+	      "- - - - 1");
+	/* the set, even of one hook, and never the old single hook */
+	t_put("put_settings_hooks_one", "settings", "hook input priority 5",
+	      set, N(set), "2 -");
+	t_put("put_settings_hooks_set", "settings", "hook output,input", set,
+	      N(set), "10 -");
+	t_put("put_settings_no_hook", "settings", "seed 5", set, N(set),
+	      "- -");
+}
+
+/* What the replies carry: attributes into ctl_parse_*(). */
+static void t_netlink_parse(void)
+{
+	char buf[4096];
+	struct ctl_settings set;
+	struct ctl_service svc;
+	struct ctl_stats st;
+	struct ctl_rule r;
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	int ret;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nest = mnl_attr_nest_start(nlh, PORTSTEER_A_RULE);
+	mnl_attr_put_u8(nlh, PORTSTEER_RULE_A_PROTO, IPPROTO_TCP);
+	mnl_attr_put_u16(nlh, PORTSTEER_RULE_A_PORT_MIN, 80);
+	mnl_attr_put_u16(nlh, PORTSTEER_RULE_A_PORT_MAX, 80);
+	mnl_attr_nest_end(nlh, nest);
+	ret = ctl_parse_rule(nest, &r);
+	result(!ret && r.dir == PORTSTEER_DIRECTION_DST,
+	       "parse_rule_no_direction_is_dst", "%d dir %u", ret, r.dir);
+	nest = mnl_attr_nest_start(nlh, PORTSTEER_A_RULE);
+	mnl_attr_put_u8(nlh, PORTSTEER_RULE_A_DIRECTION, PORTSTEER_DIRECTION_SRC);
+	mnl_attr_nest_end(nlh, nest);
+	ret = ctl_parse_rule(nest, &r);
+	result(!ret && r.dir == PORTSTEER_DIRECTION_SRC, "parse_rule_direction",
+	       "%d dir %u", ret, r.dir);
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nest = mnl_attr_nest_start(nlh, PORTSTEER_A_SETTINGS);
+	mnl_attr_put_u8(nlh, PORTSTEER_SETTINGS_A_HOOK, PORTSTEER_HOOK_INPUT);
+	mnl_attr_nest_end(nlh, nest);
+	ret = ctl_parse_settings(nest, &set);
+	result(!ret && set.have == CTL_SET_HOOK &&
+	       set.hooks == PORTSTEER_HOOKS_INPUT, "parse_settings_hook_only",
+	       "%d hooks %#x", ret, set.hooks);
+	nest = mnl_attr_nest_start(nlh, PORTSTEER_A_SETTINGS);
+	mnl_attr_put_u8(nlh, PORTSTEER_SETTINGS_A_HOOK, PORTSTEER_HOOK_FORWARD);
+	mnl_attr_put_u32(nlh, PORTSTEER_SETTINGS_A_HOOKS, PORTSTEER_HOOKS_FORWARD);
+	mnl_attr_nest_end(nlh, nest);
+	ret = ctl_parse_settings(nest, &set);
+	result(!ret && set.hooks == PORTSTEER_HOOKS_FORWARD,
+	       "parse_settings_hook_and_hooks", "%d hooks %#x", ret, set.hooks);
+	nest = mnl_attr_nest_start(nlh, PORTSTEER_A_SETTINGS);
+	mnl_attr_put_u32(nlh, PORTSTEER_SETTINGS_A_HOOKS,
+			 PORTSTEER_HOOKS_INPUT | PORTSTEER_HOOKS_OUTPUT);
+	mnl_attr_put_u8(nlh, PORTSTEER_SETTINGS_A_HOOK, PORTSTEER_HOOK_PREROUTING);
+	mnl_attr_nest_end(nlh, nest);
+	ret = ctl_parse_settings(nest, &set);
+	result(!ret && set.hooks == (PORTSTEER_HOOKS_INPUT | PORTSTEER_HOOKS_OUTPUT),
+	       "parse_settings_hooks_win", "%d hooks %#x", ret, set.hooks);
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nest = mnl_attr_nest_start(nlh, PORTSTEER_A_SERVICE);
+	mnl_attr_put_strz(nlh, PORTSTEER_SERVICE_A_NAME, "ids");
+	mnl_attr_put_u32(nlh, PORTSTEER_SERVICE_A_MARK, 0x1);
+	mnl_attr_put_u32(nlh, PORTSTEER_SERVICE_A_MARK_MASK, 0x3);
+	mnl_attr_put_u32(nlh, PORTSTEER_SERVICE_A_CT_MARK, 0);
+	mnl_attr_put_u32(nlh, PORTSTEER_SERVICE_A_CT_MARK_MASK, 0);
+	mnl_attr_nest_end(nlh, nest);
+	ret = ctl_parse_service(nest, &svc);
+	result(!ret && svc.mark == 1 && svc.mark_mask == 3 &&
+	       !svc.ct_mark_mask, "parse_service_marks", "%d %#x/%#x", ret,
+	       svc.mark, svc.mark_mask);
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nest = mnl_attr_nest_start(nlh, PORTSTEER_A_STATS);
+	mnl_attr_put_u64(nlh, PORTSTEER_STATS_A_SEEN, 9);
+	mnl_attr_put_u64(nlh, PORTSTEER_STATS_A_EXEMPT, 4);
+	mnl_attr_nest_end(nlh, nest);
+	ret = ctl_parse_stats(nest, &st);
+	result(!ret && st.seen == 9 && st.exempt == 4, "parse_stats_exempt",
+	       "%d exempt %llu", ret, (unsigned long long)st.exempt);
+}
+
+static void t_netlink(void)
+{
+	t_netlink_put();
+	t_netlink_parse();
 }
 
 static void t_services(void)
@@ -460,7 +951,9 @@ int main(int argc, char **argv)
 	result(!parse_rule_cmd(ac, av, true, &r, &n, err) && n == 2 &&
 	       r[0].family == PORTSTEER_FAMILY_IPV6 &&
 	       r[0].proto == IPPROTO_UDP && r[0].port_min == 53 &&
-	       r[1].port_max == 5010 && !strcmp(r[1].service, "dns"),
+	       r[1].port_max == 5010 && !strcmp(r[1].service, "dns") &&
+	       r[0].dir == PORTSTEER_DIRECTION_DST &&
+	       r[1].dir == PORTSTEER_DIRECTION_DST,
 	       "rule_add_parse", "%s", err);
 	free(av);
 	if (n == 2)
@@ -476,8 +969,31 @@ int main(int argc, char **argv)
 		  "missing 'service NAME' after 'tcp dport 80'");
 	t_cmd_err("rule_unknown_proto", "rule", "icmp dport 80 service a",
 		  "unknown protocol 'icmp' (tcp, udp, udplite, sctp, dccp)");
-	t_cmd_err("rule_missing_dport", "rule", "tcp sport 80 service a",
-		  "expected 'dport PORTS' after 'tcp'");
+	t_cmd_err("rule_missing_direction", "rule", "tcp xport 80 service a",
+		  "expected 'dport PORTS', 'sport PORTS' or 'port PORTS' after 'tcp'");
+	t_cmd_err("rule_missing_direction_end", "del", "ip6 udp",
+		  "expected 'dport PORTS', 'sport PORTS' or 'port PORTS' after 'udp'");
+	t_cmd_err("rule_missing_sport_ports", "del", "tcp sport",
+		  "missing ports after 'sport'");
+	t_cmd_err("rule_sport_port_zero", "rule", "udp sport 0 service a",
+		  "invalid port '0' in 'udp sport 0': port 0 is never valid");
+	t_cmd_err("rule_port_overlap_in_list", "rule",
+		  "udp port 53,domain service a",
+		  "ports '53' and 'domain' overlap in 'udp port 53,domain'");
+	t_cmd_err("rule_sport_trailing", "rule",
+		  "tcp sport 80 service a dport 81",
+		  "unexpected argument 'dport' after 'tcp sport 80'");
+	t_cmd_err("rule_sport_missing_service", "rule", "tcp sport 80",
+		  "missing 'service NAME' after 'tcp sport 80'");
+	t_rule("rule_add_dport_is_dst", true, "tcp dport 80,443 service web",
+	       "inet tcp dport 80 web,inet tcp dport 443 web");
+	t_rule("rule_add_sport", true, "ip tcp sport 5000-5010,http service a",
+	       "ip tcp sport 5000-5010 a,ip tcp sport 80 a");
+	t_rule("rule_add_port", true, "ip6 udp port domain service dns",
+	       "ip6 udp port 53 dns");
+	t_rule("rule_del_sport", false, "udp sport 53", "inet udp sport 53");
+	t_rule("rule_del_port", false, "inet sctp port 9-10",
+	       "inet sctp port 9-10");
 	t_cmd_err("rule_trailing", "rule", "tcp dport 80 service a extra",
 		  "unexpected argument 'extra' after 'tcp dport 80'");
 	t_cmd_err("rule_bad_service_name", "rule", "tcp dport 80 service a/b",
@@ -513,18 +1029,94 @@ int main(int argc, char **argv)
 		  "'queue' given twice");
 	t_cmd_err("service_change_nothing", "change", "web",
 		  "nothing to change for service 'web'");
+	t_marks("service_add_mark_value_only", false,
+		"web queue 1 mark 0x10 ctmark 0x100/0xff00",
+		"mark 0x10/0xffffffff [value] ctmark 0x100/0xff00 [value,mask]");
+	t_marks("service_add_mark_decimal", false, "web queue 1 mark 16/48",
+		"mark 0x10/0x30 [value,mask] ctmark 0x0/0x0 []");
+	t_marks("service_add_ctmark_max", false,
+		"web queue 1 ctmark 0xFFFFFFFF/4294967295",
+		"mark 0x0/0x0 [] ctmark 0xffffffff/0xffffffff [value,mask]");
+	t_marks("service_add_mark_none", false, "web queue 1 mark none",
+		"mark 0x0/0x0 [mask] ctmark 0x0/0x0 []");
+	t_marks("service_change_marks_none", true, "web mark none ctmark none",
+		"mark 0x0/0x0 [mask] ctmark 0x0/0x0 [mask]");
+	t_marks("service_change_ctmark", true, "web ctmark 0x2",
+		"mark 0x0/0x0 [] ctmark 0x2/0xffffffff [value]");
+	t_cmd_err("service_mark_outside_mask", "service",
+		  "web queue 1 mark 0x3/0x1",
+		  "invalid mark '0x3/0x1': value 0x3 has bits outside mask 0x1");
+	t_cmd_err("service_ctmark_outside_mask", "change", "web ctmark 256/255",
+		  "invalid ctmark '256/255': value 0x100 has bits outside mask 0xff");
+	t_cmd_err("service_mark_mask_zero", "change", "web mark 0/0",
+		  "invalid mark '0/0': mask 0 compares no bits (for no mark: 'mark none')");
+	t_cmd_err("service_ctmark_mask_zero", "service",
+		  "web queue 1 ctmark 0x1/0x0",
+		  "invalid ctmark '0x1/0x0': mask 0 compares no bits (for no mark: 'ctmark none')");
+	t_cmd_err("service_mark_bad_number", "service", "web queue 1 mark 0xg",
+		  "invalid mark '0xg' (VALUE[/MASK] or none, decimal or 0x hex, 32 bits)");
+	t_cmd_err("service_mark_too_big", "change", "web mark 0x100000000",
+		  "invalid mark '0x100000000' (VALUE[/MASK] or none, decimal or 0x hex, 32 bits)");
+	t_cmd_err("service_mark_negative", "change", "web ctmark -1",
+		  "invalid ctmark '-1' (VALUE[/MASK] or none, decimal or 0x hex, 32 bits)");
+	t_cmd_err("service_mark_empty_mask", "change", "web mark 1/",
+		  "invalid mark '1/' (VALUE[/MASK] or none, decimal or 0x hex, 32 bits)");
+	t_cmd_err("service_mark_none_with_mask", "change", "web mark none/1",
+		  "invalid mark 'none/1' (VALUE[/MASK] or none, decimal or 0x hex, 32 bits)");
+	t_cmd_err("service_mark_twice", "change", "web mark 1 mark none",
+		  "'mark' given twice");
+	t_cmd_err("service_ctmark_missing_value", "service", "web queue 1 ctmark",
+		  "missing value after 'ctmark'");
+	t_hex("0", 0);
+	t_hex("4294967295", 4294967295LL);
+	t_hex("0xffffffff", 4294967295LL);
+	t_hex("0XfF", 255);
+	t_hex("0x00000000010", 16);
+	t_hex("4294967296", -1);
+	t_hex("0x1ffffffff", -1);
+	t_hex("0x", -1);
+	t_hex("", -1);
+	t_hex("+1", -1);
+	t_hex("1x", -1);
+	t_hex("0x 1", -1);
 
 	snprintf(line, sizeof(line),
 		 "hook input priority -2147483648 defrag on icmp-errors off seed 4294967295");
 	ac = split(line, &av);
 	result(!parse_settings_cmd(ac, av, &set, err) &&
 	       set.have == CTL_SET_WRITABLE &&
-	       set.hook == PORTSTEER_HOOK_INPUT &&
+	       set.hooks == PORTSTEER_HOOKS_INPUT &&
 	       set.priority == INT32_MIN && set.defrag && !set.icmp_errors &&
 	       set.seed == UINT32_MAX, "settings_parse", "%s", err);
 	free(av);
-	t_cmd_err("settings_bad_hook", "settings", "hook output",
-		  "invalid hook 'output' (prerouting or input)");
+	t_cmd_err("settings_bad_hook", "settings", "hook sideways",
+		  "invalid hook 'sideways' (prerouting, input, forward, output)");
+	t_cmd_err("settings_bad_hook_in_set", "settings", "hook input,sideways",
+		  "invalid hook 'sideways' in 'input,sideways' (prerouting, input, forward, output)");
+	t_cmd_err("settings_hook_twice_in_set", "settings",
+		  "hook input,output,input",
+		  "hook 'input' given twice in 'input,output,input'");
+	t_cmd_err("settings_hook_empty_in_set", "settings", "hook input,",
+		  "empty hook in 'input,' (prerouting, input, forward, output)");
+	t_cmd_err("settings_hook_set_twice", "settings",
+		  "hook input hook output", "'hook' given twice");
+	t_hooks("settings_hook_one", "hook forward", "forward");
+	t_hooks("settings_hook_server", "hook input,output", "input,output");
+	t_hooks("settings_hook_set_in_hook_order", "hook output,input",
+		"input,output");
+	t_hooks("settings_hook_both", "hook input,forward,output",
+		"input,forward,output");
+	t_hooks("settings_hook_prerouting_output", "hook prerouting,output",
+		"prerouting,output");
+	{
+		char h[64];
+
+		format_hooks(h, sizeof(h), 0);
+		result(!strcmp(h, "none"), "format_hooks_empty", "got '%s'", h);
+		format_hooks(h, sizeof(h), 0xf);
+		result(!strcmp(h, "prerouting,input,forward,output"),
+		       "format_hooks_all", "got '%s'", h);
+	}
 	t_cmd_err("settings_bad_priority", "settings", "priority 2147483648",
 		  "invalid priority '2147483648' (a signed 32-bit integer)");
 	t_cmd_err("settings_bad_onoff", "settings", "defrag yes",
@@ -538,5 +1130,7 @@ int main(int argc, char **argv)
 	t_overlaps();
 	t_config();
 	t_output();
+	t_output_features();
+	t_netlink();
 	return failed ? 1 : 0;
 }
