@@ -55,8 +55,12 @@ static int ps_mark_parse(struct nlattr **tb, int va, int ma, u32 *value,
 		if (!tb[ma])
 			m = U32_MAX;
 	}
-	if (tb[ma])
+	if (tb[ma]) {
 		m = nla_get_u32(tb[ma]);
+		/* A mask of 0 alone removes the mark. */
+		if (!m && !tb[va])
+			v = 0;
+	}
 	if (v & ~m) {
 		NL_SET_ERR_MSG_FMT(extack,
 				   "mark 0x%x has bits outside its mask 0x%x",

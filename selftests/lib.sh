@@ -124,10 +124,7 @@ ps_load() {
 		return 1
 	fi
 	ps_loaded && return 0
-	# What modprobe would load first: portsteer uses the defrag modules
-	# (a process less per load when they are there: module_load.sh).
-	[ -d /sys/module/nf_defrag_ipv4 ] && [ -d /sys/module/nf_defrag_ipv6 ] ||
-		modprobe -a nf_defrag_ipv4 nf_defrag_ipv6 || return 1
+	# Nothing first: portsteer brings in what a setting needs.
 	insmod "$PS_KO" "$@"
 }
 

@@ -6,9 +6,32 @@
 . "$(dirname "$0")"/lib.sh
 
 CYCLES=$(scaled 50)
-ktap_header 4
+ktap_header 7
 kmsg_mark
 ps_unload
+
+# insmod with nothing loaded first (the first test of a fresh guest): what
+# a setting needs comes when it is asked for.
+deps="nf_conntrack nf_defrag_ipv6 nf_defrag_ipv4"
+modprobe -r -q $deps 2>/dev/null
+# (built-in ones have no initstate, and are there whatever happens)
+loaded=$(for m in $deps; do [ -e /sys/module/$m/initstate ] && echo $m; done)
+if [ -n "$loaded" ]; then
+	for t in insmod_alone defrag_on_demand conntrack_on_demand; do
+		ktap_skip $t "$(echo $loaded) loaded and in use"
+	done
+else
+	ktap_result "insmod_alone" insmod "$PS_KO"
+	NS=pml-$$
+	ip netns add $NS
+	C="$CTL --netns $NS"
+	$C service add m queue 1 && $C rule add tcp dport 1 service m
+	ktap_result "defrag_on_demand" test -d /sys/module/nf_defrag_ipv4 -a -d /sys/module/nf_defrag_ipv6
+	$C service change m ctmark 0x1/0x1
+	ktap_result "conntrack_on_demand" test -d /sys/module/nf_conntrack
+	ip netns del $NS
+	ps_unload
+fi
 
 ok=0
 for i in $(seq $CYCLES); do
