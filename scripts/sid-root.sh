@@ -32,6 +32,9 @@ pkgs=(
 	linux-image-amd64 linux-headers-amd64 make gcc libc6-dev kmod
 	iproute2 nftables iptables procps iputils-ping psmisc
 	python3 python3-yaml libmnl0 libjansson4 bash coreutils util-linux dkms
+	# selftests/suricata.sh: Suricata 8 inline behind portsteer, and its
+	# HTTP client (the server is python3's).
+	suricata curl
 )
 self_hash=$(sha1sum "$0" | cut -c1-12)
 
