@@ -254,19 +254,22 @@ static enum ps_parse ps_parse_ipv6(const struct sk_buff *skb,
 	return ps_parse_l4(skb, f, end, flags & IP6_FH_F_FRAG);
 }
 
-/* The service of @port in one top array; @top may be NULL. */
-static __always_inline const struct ps_dp_service *
-ps_lookup_top(const struct ps_table *t, const u32 *top, __be16 port)
+/*
+ * The entry of @port in one top array (@top may be NULL): 0, or the index
+ * of its service in @t->svc plus one.
+ */
+static __always_inline u32 ps_lookup_top(const struct ps_table *t,
+					 const u32 *top, __be16 port)
 {
 	unsigned int p = ntohs(port);
 	u32 e;
 
 	if (!top)
-		return NULL;
+		return 0;
 	e = top[p >> (16 - PS_BLOCK_BITS)];
 	if (e & PS_LEAF)
 		e = t->leaves[e & ~PS_LEAF][p % PS_BLOCK_PORTS];
-	return e ? &t->svc[e - 1] : NULL;
+	return e;
 }
 
 /*
@@ -277,13 +280,14 @@ static const struct ps_dp_service *ps_lookup(const struct ps_table *t,
 					     int plane, u8 proto, __be16 dport,
 					     __be16 sport)
 {
-	const struct ps_dp_service *svc;
 	int pi = ps_proto_index(proto);
+	u32 e;
 
 	if (pi < 0)
 		return NULL;
-	svc = ps_lookup_top(t, t->top[0][plane][pi], dport);
-	return svc ?: ps_lookup_top(t, t->top[1][plane][pi], sport);
+	e = ps_lookup_top(t, t->top[0][plane][pi], dport) ?:
+	    ps_lookup_top(t, t->top[1][plane][pi], sport);
+	return e ? &t->svc[e - 1] : NULL;
 }
 
 /*
@@ -296,9 +300,10 @@ static const struct ps_dp_service *ps_lookup(const struct ps_table *t,
 static u32 ps_hash(const __be32 *addrs, bool v6, __be16 sport, __be16 dport,
 		   u8 proto, u32 seed)
 {
+	const u32 *x = (__force const u32 *)addrs, *y = x + 4;
 	u32 a = ntohs(sport), b = ntohs(dport);
-	u32 buf[8];
-	int order;
+	u32 ha, hb, hc;
+	int i;
 
 	if (!v6) {
 		u32 x = (__force u32)addrs[0], y = (__force u32)addrs[1];
@@ -309,15 +314,28 @@ static u32 ps_hash(const __be32 *addrs, bool v6, __be16 sport, __be16 dport,
 		}
 		return jhash_3words(x, y, a << 16 | b, seed ^ proto);
 	}
-	order = memcmp(addrs, addrs + 4, sizeof(struct in6_addr));
-	if (order > 0 || (!order && a > b)) {
-		memcpy(buf, addrs + 4, sizeof(struct in6_addr));
-		memcpy(buf + 4, addrs, sizeof(struct in6_addr));
+	for (i = 0; i < 3 && x[i] == y[i]; i++)
+		;
+	if (x[i] > y[i] || (x[i] == y[i] && a > b)) {
+		swap(x, y);
 		swap(a, b);
-		addrs = (const __be32 *)buf;
 	}
-	return jhash_3words(jhash2((__force const u32 *)addrs, 8, seed),
-			    a << 16 | b, proto, seed);
+	/* jhash2() of the eight words x[0..3], y[0..3], without copying them. */
+	ha = JHASH_INITVAL + (8 << 2) + seed;
+	hb = ha;
+	hc = ha;
+	ha += x[0];
+	hb += x[1];
+	hc += x[2];
+	__jhash_mix(ha, hb, hc);
+	ha += x[3];
+	hb += y[0];
+	hc += y[1];
+	__jhash_mix(ha, hb, hc);
+	ha += y[2];
+	hb += y[3];
+	__jhash_final(ha, hb, hc);
+	return jhash_3words(hc, a << 16 | b, proto, seed);
 }
 
 static u16 ps_queue(const struct ps_dp_service *svc, const struct ps_flow *f,
@@ -542,6 +560,7 @@ unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,
 	const u8 *nh;
 	u8 proto, min, pi;
 	bool v6;
+	u32 e;
 
 	/* A namespace without rules, or a registration being replaced. */
 	if (unlikely(!READ_ONCE(h->active)))
@@ -594,12 +613,13 @@ unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,
 
 	/* ps_lookup(), with the protocol's index from the table above. */
 	pi = ps_protos[proto].index;
-	svc = ps_lookup_top(t, t->top[0][v6][pi], ports[1]);
-	if (!svc) {
-		svc = ps_lookup_top(t, t->top[1][v6][pi], ports[0]);
-		if (!svc)
+	e = ps_lookup_top(t, t->top[0][v6][pi], ports[1]);
+	if (!e) {
+		e = ps_lookup_top(t, t->top[1][v6][pi], ports[0]);
+		if (!e)
 			goto unmatched;
 	}
+	svc = &t->svc[e - 1];
 	if (unlikely(svc->exempt) && ps_exempt(svc, skb)) {
 		ps_count(pn, PS_CNT_EXEMPT);
 		return NF_ACCEPT;
