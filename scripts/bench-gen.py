@@ -18,6 +18,7 @@ covers them: "unmatched").
 """
 import os
 import random
+import re
 import sys
 
 MATCH_LO, UNMATCH_LO, WIN = 40000, 50000, 64
@@ -26,6 +27,7 @@ PS_SIZES = [1, 100, 1000, 10000, 65536]
 MAP_SIZES = [1000, 10000]
 LIN_SIZES = [10, 100, 1000]
 IPSET_SIZE = 1000
+IPS_SIZE = 1000
 
 
 def in_windows(lo, hi):
@@ -165,6 +167,35 @@ def write_nftvmap(out, n):
                 + pre + "    meta l4proto . th dport vmap @svc\n  }\n}\n")
 
 
+def write_ips(out, n):
+    """The inline-IPS features on the rules of size n: portsteer with rules
+    for either direction (ps-port-N) and with a mark on every service
+    (ps-mark-N); and what nft needs for the same (nftips-N): the mark tested
+    first, a vmap on the destination port then one on the source port, and
+    a symmetric hash over the queues. (nft's "ct original proto-dst" has no
+    fixed size and cannot be concatenated with the protocol.)"""
+    with open(os.path.join(out, "ps-%d.conf" % n)) as f:
+        src = f.read()
+    with open(os.path.join(out, "ps-port-%d.conf" % n), "w") as f:
+        f.write(src.replace(" dport ", " port "))
+    with open(os.path.join(out, "ps-mark-%d.conf" % n), "w") as f:
+        f.write(re.sub(r"(?m)^(service add .*)$", r"\1 mark 0x1/0x1", src))
+    svcs = services(64)
+    elems = ", ".join("%s . %d : jump svc_%d" % (proto, p, i % 64)
+                      for i, (proto, p) in enumerate(vmap_elems(n)))
+    chains = "".join("  chain svc_%d {\n    counter queue flags bypass to %s\n  }\n"
+                     % (i, str(q[0]) if q[0] == q[1] else
+                        "symhash mod %d offset %d" % (q[1] - q[0] + 1, q[0]))
+                     for i, (_, q) in enumerate(svcs))
+    with open(os.path.join(out, "nftips-%d.nft" % n), "w") as f:
+        f.write("table inet steer {\n  chain pre {\n"
+                "    type filter hook prerouting priority filter; policy accept;\n"
+                "    meta mark & 0x1 == 0x1 accept\n"
+                "    meta l4proto . th dport vmap { %s }\n"
+                "    meta l4proto . th sport vmap { %s }\n  }\n" % (elems, elems)
+                + chains + "}\n")
+
+
 def linear(n):
     """The portsteer rules of size n in a fixed random order."""
     rules = ps_rules(n)
@@ -220,6 +251,7 @@ def main():
         write_nftlin(out, n)
         write_ipt(out, n)
     write_ipset(out, IPSET_SIZE)
+    write_ips(out, IPS_SIZE)
     # One more rule, for the cost of a change with 10,000 loaded: a UDP port
     # no ruleset of that size uses.
     with open(os.path.join(out, "change.txt"), "w") as f:

@@ -147,7 +147,6 @@ rmmod bench_empty_hook
 
 # 3. portsteer, nfnetlink_queue not loaded, then loaded.
 modprobe -r nfnetlink_queue 2>/dev/null
-modprobe -a nf_defrag_ipv4 nf_defrag_ipv6	# portsteer's dependencies
 insmod "$ko" || exit 1
 for nfq in 0 1; do
 	[ $nfq = 1 ] && modprobe nfnetlink_queue
@@ -166,6 +165,13 @@ modprobe -r nfnetlink_queue
 $ctl apply $work/ps-1000.conf && $ctl settings set defrag on &&
 	measure psdefrag 1000 nonfq
 $ctl flush
+# The inline-IPS features: rules for either direction (a packet no rule
+# matches is looked up by both its ports), and a mark on every service (the
+# traffic is unmarked: the cost of the test).
+for c in port mark; do
+	$ctl apply $work/ps-$c-1000.conf && measure ps$c 1000 nonfq
+	$ctl flush
+done
 rmmod portsteer
 modprobe -r nfnetlink_queue
 
@@ -178,6 +184,11 @@ for n in $sizes_map; do
 	measure nftvmap $n nonfq
 	nft flush ruleset
 done
+
+# ... and nft doing what portsteer's inline-IPS features do.
+nft -f $work/nftips-1000.nft || log "nft ips failed"
+measure nftips 1000 nonfq
+nft flush ruleset
 
 # 5. Linear rules: nftables, then iptables-legacy.
 for n in $sizes_lin; do

@@ -161,6 +161,23 @@ if pkt.get(("psdefrag", 1000, "ip4", "unmatched", "nonfq")) is not None:
             else delta("psdefrag", 1000, f, t) - delta("portsteer", 1000, f, t))
         for f in FAMS for t in TRAFFIC))
     p("")
+if pkt.get(("psport", 1000, "ip4", "unmatched", "nonfq")) is not None:
+    p("The inline-IPS features on the same 1,000 rules: rules for either direction")
+    p("(`port`: a packet no destination-port rule matches is looked up by its source")
+    p("port too), a packet mark on every service (`mark 0x1/0x1`, the traffic unmarked),")
+    p("and nft doing the same (the mark tested first, a vmap on the destination port")
+    p("then one on the source port, `symhash` over a service's queues):")
+    p("")
+    p("| 1,000 rules, instructions per packet | IPv4 unmatched | IPv4 matched | IPv6 unmatched | IPv6 matched |")
+    p("| --- | ---: | ---: | ---: | ---: |")
+    for label, c in (("portsteer, dport rules", "portsteer"), ("portsteer, port rules", "psport"),
+                     ("portsteer, dport rules and a mark", "psmark"),
+                     ("nft, mark + dport and sport vmaps + symhash", "nftips")):
+        p("| %s | %s |" % (label, " | ".join(fmt(delta(c, 1000, f, t), sign=False)
+                                            for f in FAMS for t in TRAFFIC)))
+    p("| nft over portsteer, port rules | %s |" % " | ".join(
+        ratio(delta("nftips", 1000, f, t), delta("psport", 1000, f, t)) for f in FAMS for t in TRAFFIC))
+    p("")
 p("| contender over portsteer (same rules) | IPv4 unmatched | IPv4 matched | IPv6 unmatched | IPv6 matched |")
 p("| --- | ---: | ---: | ---: | ---: |")
 for label, c, n in [("nft map, 1,000", "nftmap", 1000), ("nft map, 10,000", "nftmap", 10000),
