@@ -175,6 +175,16 @@ static struct nlmsghdr *req(int which)
 		return nlh;
 	case 11:
 		return nlt_msg(&nl, buf, PORTSTEER_CMD_REPLACE_COMMIT, 0);
+	case 13: {	/* a set of three hooks is registered anew */
+		struct nlattr *n;
+
+		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_SETTINGS_SET, 0);
+		n = mnl_attr_nest_start(nlh, PORTSTEER_A_SETTINGS);
+		mnl_attr_put_u32(nlh, PORTSTEER_SETTINGS_A_HOOKS, PORTSTEER_HOOKS_INPUT |
+				 PORTSTEER_HOOKS_FORWARD | PORTSTEER_HOOKS_OUTPUT);
+		mnl_attr_nest_end(nlh, n);
+		return nlh;
+	}
 	case 12:	/* the last rule of a service goes: the hook stays */
 		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_RULE_DEL, 0);
 		nlt_put_rule(nlh, PORTSTEER_FAMILY_IPV6, 132, 100, 200, NULL);
@@ -201,6 +211,7 @@ static const struct path {
 	{ "rule_del", base, 4, true },
 	{ "rule_del_one", base, 12, true },
 	{ "settings_set_hook", base, 5, true },
+	{ "settings_set_hook_set", base, 13, true },
 	{ "settings_set_defrag", base, 6, true },
 	{ "flush", base, 7, true },
 	{ "stats_reset", base, 8, true },

@@ -82,13 +82,13 @@ struct m_svc {
 };
 
 struct m_rule {
-	uint8_t family, proto;
+	uint8_t family, proto, dir;
 	uint16_t lo, hi;
 	char svc[48];
 };
 
 struct m_set {
-	uint8_t hook, defrag, icmp;
+	uint8_t hooks, defrag, icmp;
 	int32_t prio;
 	uint32_t seed;
 };
@@ -123,15 +123,15 @@ struct f_svc {
 };
 
 struct f_rule {
-	bool fam, proto, min, max, svc;
-	uint8_t f, p;
+	bool fam, proto, min, max, svc, dirp;
+	uint8_t f, p, d;
 	uint16_t lo, hi;
 	char sname[48];
 };
 
 struct f_set {
-	bool hook, prio, defrag, icmp, seed;
-	uint8_t h, d, i;
+	bool hook, prio, defrag, icmp, seed, hks;
+	uint8_t h, d, i, hk;
 	int32_t p;
 	uint32_t s;
 };
@@ -241,6 +241,8 @@ static void gen_rule(struct f_rule *r, bool service_likely)
 	r->hi = chance(85) ? r->lo + below(6) : pick_port();
 	if (r->hi == 0)
 		r->hi = 65535;
+	r->dirp = chance(40);
+	r->d = 1 + below(3);
 	r->svc = service_likely ? !chance(5) : chance(30);
 	pick_name(r->sname, sizeof(r->sname));
 	if (chance(60) && M.cfg.nsvc && r->svc)
@@ -254,7 +256,9 @@ static void gen_set(struct f_set *s)
 
 	memset(s, 0, sizeof(*s));
 	s->hook = chance(30);
-	s->h = below(2);
+	s->h = below(4);
+	s->hks = chance(20);
+	s->hk = below(16);
 	s->prio = chance(40);
 	s->p = prios[below(10)];
 	s->defrag = chance(30);
@@ -325,6 +329,8 @@ static void gen_msg(struct fmsg *m)
 				m->rule[i].p = x->proto;
 				m->rule[i].lo = x->lo;
 				m->rule[i].hi = x->hi;
+				m->rule[i].dirp = x->dir != PORTSTEER_DIRECTION_DST || chance(50);
+				m->rule[i].d = x->dir;
 				m->rule[i].max = x->hi != x->lo || chance(50);
 				if (m->rule[i].svc)
 					snprintf(m->rule[i].sname, sizeof(m->rule[i].sname),
@@ -448,7 +454,7 @@ static struct nlattr *nest_start(struct enc *e, uint16_t type)
 static void nest_end(struct enc *e, struct nlattr *n, uint16_t unknown)
 {
 	if (enc_here(e, G_UNKNOWN_NESTED))
-		put_u(e->nlh, e->rv & 1 ? unknown : unknown + 8 + e->rv % 20, 4, 1, false);
+		put_u(e->nlh, e->rv & 1 ? unknown : unknown + 16 + e->rv % 20, 4, 1, false);
 	mnl_attr_nest_end(e->nlh, n);
 }
 
@@ -487,6 +493,8 @@ static void enc_rule(struct enc *e, const struct f_rule *r)
 		put_int(e, PORTSTEER_RULE_A_PORT_MAX, 2, r->hi, 0);
 	if (r->svc)
 		put_str(e, PORTSTEER_RULE_A_SERVICE, r->sname);
+	if (r->dirp)
+		put_int(e, PORTSTEER_RULE_A_DIRECTION, 1, r->d, e->rv & 1 ? 0 : 4 + e->rv % 250);
 	nest_end(e, n, PORTSTEER_RULE_A_MAX + 1);
 }
 
@@ -496,6 +504,8 @@ static void enc_set(struct enc *e, const struct f_set *s)
 
 	if (s->hook)
 		put_int(e, PORTSTEER_SETTINGS_A_HOOK, 1, s->h, 4 + e->rv % 250);
+	if (s->hks)
+		put_int(e, PORTSTEER_SETTINGS_A_HOOKS, 4, s->hk, 16 + e->rv % 1000);
 	if (s->prio)
 		put_int(e, PORTSTEER_SETTINGS_A_PRIORITY, 4, (uint32_t)s->p,
 			e->rv & 1 ? (uint32_t)INT_MIN : (uint32_t)INT_MAX);
@@ -505,7 +515,7 @@ static void enc_set(struct enc *e, const struct f_set *s)
 		put_int(e, PORTSTEER_SETTINGS_A_ICMP_ERRORS, 1, s->i, 2 + e->rv % 250);
 	if (s->seed)
 		put_int(e, PORTSTEER_SETTINGS_A_SEED, 4, s->s, -1);
-	nest_end(e, n, e->rv & 2 ? PORTSTEER_SETTINGS_A_MAX_RULES : PORTSTEER_SETTINGS_A_PAD);
+	nest_end(e, n, e->rv & 2 ? PORTSTEER_SETTINGS_A_MAX_RULES : PORTSTEER_SETTINGS_A_MAX + 1);
 }
 
 static void enc_body(struct enc *e, const struct fmsg *m)
@@ -644,7 +654,9 @@ static int rule_cmp(const void *a, const void *b)
 		return x->proto < y->proto ? -1 : 1;
 	if (x->lo != y->lo)
 		return x->lo < y->lo ? -1 : 1;
-	return x->family < y->family ? -1 : x->family > y->family;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return x->dir < y->dir ? -1 : x->dir > y->dir;
 }
 
 static struct m_svc *find_svc(struct m_cfg *c, const char *name)
@@ -671,7 +683,7 @@ static bool name_ok(const char *s)
 static bool rules_overlap(const struct m_rule *a, const struct m_rule *b)
 {
 	return a->proto == b->proto && (a->family & b->family) &&
-	       a->lo <= b->hi && b->lo <= a->hi;
+	       (a->dir & b->dir) && a->lo <= b->hi && b->lo <= a->hi;
 }
 
 static bool any_overlap(const struct m_rule *r, unsigned int n)
@@ -730,6 +742,7 @@ static int m_rule_parse(struct m_cfg *c, const struct f_rule *f, struct m_rule *
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
 	r->family = f->fam ? f->f : PORTSTEER_FAMILY_INET;
+	r->dir = f->dirp ? f->d : PORTSTEER_DIRECTION_DST;
 	r->proto = f->p;
 	if (!proto_ok(r->proto))
 		return -EPROTONOSUPPORT;
@@ -756,8 +769,12 @@ static unsigned int svc_rules(const struct m_cfg *c, const char *name)
 
 static void set_merge(struct m_set *s, const struct f_set *f, uint32_t *mask)
 {
-	if (f->hook) {
-		s->hook = f->h;
+	/* given both, the set wins */
+	if (f->hks) {
+		s->hooks = f->hk;
+		*mask |= 1;
+	} else if (f->hook) {
+		s->hooks = 1 << f->h;
 		*mask |= 1;
 	}
 	if (f->prio) {
@@ -780,6 +797,9 @@ static void set_merge(struct m_set *s, const struct f_set *f, uint32_t *mask)
 
 static int set_check(const struct m_set *s)
 {
+	if (!s->hooks || ((s->hooks & PORTSTEER_HOOKS_PREROUTING) &&
+			  (s->hooks & (PORTSTEER_HOOKS_INPUT | PORTSTEER_HOOKS_FORWARD))))
+		return -EINVAL;
 	return s->defrag && s->prio <= -400 ? -EINVAL : 0;
 }
 
@@ -900,7 +920,8 @@ static int m_apply(const struct fmsg *m)
 			for (j = 0; j < c->nrule; j++)
 				if (c->rule[j].proto == add[i].proto &&
 				    c->rule[j].lo == add[i].lo &&
-				    c->rule[j].family == add[i].family)
+				    c->rule[j].family == add[i].family &&
+				    c->rule[j].dir == add[i].dir)
 					break;
 			if (j == c->nrule || c->rule[j].hi != add[i].hi ||
 			    (add[i].svc[0] && strcmp(add[i].svc, c->rule[j].svc)))
@@ -973,7 +994,7 @@ static int m_apply(const struct fmsg *m)
 			return -EEXIST;
 		s = M.set;
 		if (M.tset_mask & 1)
-			s.hook = M.tset.hook;
+			s.hooks = M.tset.hooks;
 		if (M.tset_mask & 2)
 			s.prio = M.tset.prio;
 		if (M.tset_mask & 4)
@@ -1013,16 +1034,16 @@ static char *model_snapshot(void)
 	if (!f)
 		return NULL;
 	fprintf(f, "generation %u\n", M.gen);
-	fprintf(f, "settings hook %u prio %d defrag %u icmp %u seed %u services %u rules %u\n",
-		M.set.hook, M.set.prio, M.set.defrag, M.set.icmp, M.set.seed, c->nsvc, c->nrule);
+	fprintf(f, "settings hooks %u prio %d defrag %u icmp %u seed %u services %u rules %u\n",
+		M.set.hooks, M.set.prio, M.set.defrag, M.set.icmp, M.set.seed, c->nsvc, c->nrule);
 	for (i = 0; i < c->nsvc; i++)
 		fprintf(f, "service %s queue %u count %u balance %u bypass %u rules %u\n",
 			c->svc[i].name, c->svc[i].queue, c->svc[i].count,
 			c->svc[i].balance, c->svc[i].bypass, svc_rules(c, c->svc[i].name));
 	for (i = 0; i < c->nrule; i++)
-		fprintf(f, "rule family %u proto %u ports %u-%u service %s\n",
+		fprintf(f, "rule family %u proto %u ports %u-%u dir %u service %s\n",
 			c->rule[i].family, c->rule[i].proto, c->rule[i].lo,
-			c->rule[i].hi, c->rule[i].svc);
+			c->rule[i].hi, c->rule[i].dir, c->rule[i].svc);
 	fclose(f);
 	return out;
 }
@@ -1059,10 +1080,11 @@ static void model_load(struct nlt_nl *nl)
 		r->proto = dr.rules[i].proto;
 		r->lo = dr.rules[i].pmin;
 		r->hi = dr.rules[i].pmax;
+		r->dir = dr.rules[i].direction;
 		snprintf(r->svc, sizeof(r->svc), "%s", dr.rules[i].service);
 	}
 	M.cfg.nrule = dr.n;
-	M.set.hook = st.hook;
+	M.set.hooks = st.hooks;
 	M.set.prio = st.priority;
 	M.set.defrag = st.defrag;
 	M.set.icmp = st.icmp_errors;

@@ -486,8 +486,8 @@ TEST_F(ps, priority_range_keeps_transaction)
 TEST_F(ps, replace_commands)
 {
 	const struct nlt_rule rules[] = {
-		{ PORTSTEER_FAMILY_INET, IPPROTO_TCP, 80, 80, "b" },
-		{ PORTSTEER_FAMILY_IPV4, IPPROTO_UDP, 53, 53, "a" },
+		{ PORTSTEER_FAMILY_INET, IPPROTO_TCP, 80, 80, "b", PORTSTEER_DIRECTION_DST },
+		{ PORTSTEER_FAMILY_IPV4, IPPROTO_UDP, 53, 53, "a", PORTSTEER_DIRECTION_DST },
 	};
 	const char *const svcs[] = { "a", "b" };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -1698,7 +1698,7 @@ static int ntf_cb(const struct nlmsghdr *nlh, void *data)
 TEST_F(ps, notifications)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	const struct nlt_rule rr[] = { { PORTSTEER_FAMILY_INET, IPPROTO_TCP, 1, 1, "r" } };
+	const struct nlt_rule rr[] = { { PORTSTEER_FAMILY_INET, IPPROTO_TCP, 1, 1, "r", PORTSTEER_DIRECTION_DST } };
 	const char *const rs[] = { "r" };
 	struct {
 		uint8_t cmd;
@@ -1817,8 +1817,8 @@ TEST_F(ps, notifications_of_a_big_batch)
 static int configure_netns(void)
 {
 	const struct nlt_rule rules[] = {
-		{ PORTSTEER_FAMILY_INET, IPPROTO_TCP, 1, 1000, "a" },
-		{ PORTSTEER_FAMILY_IPV6, IPPROTO_UDP, 53, 53, "b" },
+		{ PORTSTEER_FAMILY_INET, IPPROTO_TCP, 1, 1000, "a", PORTSTEER_DIRECTION_DST },
+		{ PORTSTEER_FAMILY_IPV6, IPPROTO_UDP, 53, 53, "b", PORTSTEER_DIRECTION_DST },
 	};
 	const char *const svcs[] = { "a", "b" };
 	struct nlt_ack ack;

@@ -403,8 +403,13 @@ int nlt_parse_rule(const struct nlattr *nest, struct nlt_rule *r)
 		case PORTSTEER_RULE_A_SERVICE:
 			copy_str(r->service, sizeof(r->service), a);
 			break;
+		case PORTSTEER_RULE_A_DIRECTION:
+			r->direction = get_uint(a);
+			break;
 		}
 	}
+	if (!r->direction)
+		r->direction = PORTSTEER_DIRECTION_DST;
 	return r->proto && r->pmin && r->pmax && r->family && r->service[0] ? 0 : -EBADMSG;
 }
 
@@ -561,6 +566,9 @@ static int settings_cb(const struct nlmsghdr *nlh, void *data)
 			case PORTSTEER_SETTINGS_A_TABLE_BYTES:
 				s->table_bytes = get_uint(n);
 				break;
+			case PORTSTEER_SETTINGS_A_HOOKS:
+				s->hooks = get_uint(n);
+				break;
 			}
 		}
 	}
@@ -592,17 +600,17 @@ char *nlt_snapshot(struct nlt_nl *nl)
 	if (!f)
 		goto out;
 	fprintf(f, "generation %u\n", st.generation);
-	fprintf(f, "settings hook %u prio %d defrag %u icmp %u seed %u services %u rules %u\n",
-		st.hook, st.priority, st.defrag, st.icmp_errors, st.seed,
+	fprintf(f, "settings hooks %u prio %d defrag %u icmp %u seed %u services %u rules %u\n",
+		st.hooks, st.priority, st.defrag, st.icmp_errors, st.seed,
 		st.services, st.rules);
 	for (i = 0; i < ds.n; i++)
 		fprintf(f, "service %s queue %u count %u balance %u bypass %u rules %u\n",
 			ds.svcs[i].name, ds.svcs[i].queue, ds.svcs[i].count,
 			ds.svcs[i].balance, ds.svcs[i].bypass, ds.svcs[i].rules);
 	for (i = 0; i < dr.n; i++)
-		fprintf(f, "rule family %u proto %u ports %u-%u service %s\n",
+		fprintf(f, "rule family %u proto %u ports %u-%u dir %u service %s\n",
 			dr.rules[i].family, dr.rules[i].proto, dr.rules[i].pmin,
-			dr.rules[i].pmax, dr.rules[i].service);
+			dr.rules[i].pmax, dr.rules[i].direction, dr.rules[i].service);
 	fclose(f);
 out:
 	free(ds.svcs);

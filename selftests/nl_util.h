@@ -76,13 +76,14 @@ struct nlt_rule {
 	uint8_t family, proto;
 	uint16_t pmin, pmax;
 	char service[PORTSTEER_SERVICE_NAME_MAX + 2];
+	uint8_t direction;	/* PORTSTEER_DIRECTION_DST when absent */
 };
 
 struct nlt_settings {
 	uint32_t generation;
 	uint8_t hook, defrag, icmp_errors, hook_active;
 	int32_t priority;
-	uint32_t seed, max_services, max_rules, services, rules;
+	uint32_t seed, max_services, max_rules, services, rules, hooks;
 	uint64_t table_bytes;
 	bool has[PORTSTEER_SETTINGS_A_MAX + 1];
 };
