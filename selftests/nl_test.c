@@ -1698,7 +1698,9 @@ static int ntf_cb(const struct nlmsghdr *nlh, void *data)
 TEST_F(ps, notifications)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	const struct nlt_rule rr[] = { { PORTSTEER_FAMILY_INET, IPPROTO_TCP, 1, 1, "r", PORTSTEER_DIRECTION_DST } };
+	const struct nlt_rule rr[] = {
+		{ PORTSTEER_FAMILY_INET, IPPROTO_TCP, 1, 1, "r", PORTSTEER_DIRECTION_DST },
+	};
 	const char *const rs[] = { "r" };
 	struct {
 		uint8_t cmd;
