@@ -98,6 +98,17 @@ static void base(void)
 	must(nlt_talk(&nl, nlh, NULL, NULL, NULL), "rules");
 }
 
+/* The base with the priority after conntrack's, as a conntrack mark wants. */
+static void base_late(void)
+{
+	struct nlmsghdr *nlh;
+
+	base();
+	nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_SETTINGS_SET, 0);
+	put_settings(nlh, -1, 0, -1);
+	must(nlt_talk(&nl, nlh, NULL, NULL, NULL), "priority");
+}
+
 static void base_begin(void)
 {
 	base();
@@ -185,6 +196,17 @@ static struct nlmsghdr *req(int which)
 		mnl_attr_nest_end(nlh, n);
 		return nlh;
 	}
+	case 14: {	/* a conntrack mark: conntrack is taken */
+		struct nlattr *n;
+
+		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_SERVICE_SET, 0);
+		n = mnl_attr_nest_start(nlh, PORTSTEER_A_SERVICE);
+		mnl_attr_put_strz(nlh, PORTSTEER_SERVICE_A_NAME, "a");
+		mnl_attr_put_u32(nlh, PORTSTEER_SERVICE_A_CT_MARK, 2);
+		mnl_attr_put_u32(nlh, PORTSTEER_SERVICE_A_CT_MARK_MASK, 2);
+		mnl_attr_nest_end(nlh, n);
+		return nlh;
+	}
 	case 12:	/* the last rule of a service goes: the hook stays */
 		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_RULE_DEL, 0);
 		nlt_put_rule(nlh, PORTSTEER_FAMILY_IPV6, 132, 100, 200, NULL);
@@ -212,6 +234,7 @@ static const struct path {
 	{ "rule_del_one", base, 12, true },
 	{ "settings_set_hook", base, 5, true },
 	{ "settings_set_hook_set", base, 13, true },
+	{ "service_set_ct_mark", base_late, 14, true },
 	{ "settings_set_defrag", base, 6, true },
 	{ "flush", base, 7, true },
 	{ "stats_reset", base, 8, true },

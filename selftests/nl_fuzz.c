@@ -78,6 +78,7 @@ static bool chance(unsigned int percent)
 struct m_svc {
 	char name[48];
 	uint32_t queue, count;
+	uint32_t mark[2], mask[2];	/* the packet mark, the conntrack mark */
 	uint8_t balance, bypass;
 };
 
@@ -114,12 +115,19 @@ struct model {
 
 static struct model M;
 
+/* A mark and its mask in a message, each if present. */
+struct f_mark {
+	bool v, m;
+	uint32_t vv, mv;
+};
+
 /* A message before encoding: what each attribute holds, if present. */
 struct f_svc {
 	bool name, queue, count, bal, byp;
 	char sname[48];
 	uint32_t q, c;
 	uint8_t b, y;
+	struct f_mark mk[2];	/* the packet mark, the conntrack mark */
 };
 
 struct f_rule {
@@ -211,8 +219,14 @@ static uint16_t pick_port(void)
 	return 1 + below(65535);
 }
 
+/* Marks and masks: fitting each other or not. */
+static const uint32_t marks[] = { 0, 1, 3, 0x100 };
+static const uint32_t masks[] = { 0, 1, 0xff, 0xffffffff };
+
 static void gen_svc(struct f_svc *s, bool name_only)
 {
+	unsigned int i;
+
 	memset(s, 0, sizeof(*s));
 	s->name = !chance(4);
 	pick_name(s->sname, sizeof(s->sname));
@@ -226,6 +240,12 @@ static void gen_svc(struct f_svc *s, bool name_only)
 	s->b = below(2);
 	s->byp = chance(40);
 	s->y = below(2);
+	for (i = 0; i < 2; i++) {
+		s->mk[i].v = chance(15);
+		s->mk[i].vv = marks[below(4)];
+		s->mk[i].m = chance(15);
+		s->mk[i].mv = masks[below(4)];
+	}
 }
 
 static void gen_rule(struct f_rule *r, bool service_likely)
@@ -458,9 +478,15 @@ static void nest_end(struct enc *e, struct nlattr *n, uint16_t unknown)
 	mnl_attr_nest_end(e->nlh, n);
 }
 
+/* The value attribute of each mark; its mask's is the next one. */
+static const uint16_t mark_attr[2] = {
+	PORTSTEER_SERVICE_A_MARK, PORTSTEER_SERVICE_A_CT_MARK,
+};
+
 static void enc_svc(struct enc *e, const struct f_svc *s, bool name_only)
 {
 	struct nlattr *n = nest_start(e, PORTSTEER_A_SERVICE);
+	unsigned int i;
 
 	if (s->name)
 		put_str(e, PORTSTEER_SERVICE_A_NAME, s->sname);
@@ -474,6 +500,12 @@ static void enc_svc(struct enc *e, const struct f_svc *s, bool name_only)
 			put_int(e, PORTSTEER_SERVICE_A_BALANCE, 1, s->b, 2 + e->rv % 250);
 		if (s->byp)
 			put_int(e, PORTSTEER_SERVICE_A_BYPASS, 1, s->y, 2 + e->rv % 250);
+		for (i = 0; i < 2; i++) {
+			if (s->mk[i].v)
+				put_int(e, mark_attr[i], 4, s->mk[i].vv, -1);
+			if (s->mk[i].m)
+				put_int(e, mark_attr[i] + 1, 4, s->mk[i].mv, -1);
+		}
 	}
 	/* read-only attributes are not accepted in requests */
 	nest_end(e, n, name_only ? PORTSTEER_SERVICE_A_QUEUE : PORTSTEER_SERVICE_A_RULES);
@@ -707,11 +739,45 @@ static bool proto_ok(uint8_t p)
 	return false;
 }
 
+/*
+ * The two marks of a service nest over @v, @m (the packet mark, then the
+ * conntrack mark): a value alone is compared whole, a mask of 0 alone
+ * removes the mark; bits of a value outside its mask are refused, and then
+ * neither changes.
+ */
+static int m_marks(const struct f_svc *s, uint32_t v[2], uint32_t m[2])
+{
+	uint32_t nv[2], nm[2];
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		const struct f_mark *k = &s->mk[i];
+
+		nv[i] = v[i];
+		nm[i] = m[i];
+		if (k->v) {
+			nv[i] = k->vv;
+			if (!k->m)
+				nm[i] = 0xffffffff;
+		}
+		if (k->m) {
+			nm[i] = k->mv;
+			if (!nm[i] && !k->v)
+				nv[i] = 0;
+		}
+		if (nv[i] & ~nm[i])
+			return -EINVAL;
+	}
+	memcpy(v, nv, sizeof(nv));
+	memcpy(m, nm, sizeof(nm));
+	return 0;
+}
+
 /* Service creation in @c; 0 or the errno the kernel must give. */
 static int m_svc_new(struct m_cfg *c, const struct f_svc *s)
 {
 	struct m_svc *n;
-	uint32_t count = s->count ? s->c : 1;
+	uint32_t count = s->count ? s->c : 1, mark[2] = { 0 }, mask[2] = { 0 };
 
 	if (!s->name || !s->queue)
 		return -EINVAL;
@@ -723,6 +789,8 @@ static int m_svc_new(struct m_cfg *c, const struct f_svc *s)
 		return -ENOSPC;
 	if (s->q + count - 1 > 65535)
 		return -ERANGE;
+	if (m_marks(s, mark, mask))
+		return -EINVAL;
 	n = &c->svc[c->nsvc++];
 	memset(n, 0, sizeof(*n));
 	snprintf(n->name, sizeof(n->name), "%s", s->sname);
@@ -730,6 +798,8 @@ static int m_svc_new(struct m_cfg *c, const struct f_svc *s)
 	n->count = count;
 	n->balance = s->bal ? s->b : 0;
 	n->bypass = s->byp ? s->y : 0;
+	memcpy(n->mark, mark, sizeof(mark));
+	memcpy(n->mask, mask, sizeof(mask));
 	qsort(c->svc, c->nsvc, sizeof(*n), svc_cmp);
 	return 0;
 }
@@ -803,6 +873,26 @@ static int set_check(const struct m_set *s)
 	return s->defrag && s->prio <= -400 ? -EINVAL : 0;
 }
 
+/* @src into @dst, the entries in use only. */
+static void cfg_copy(struct m_cfg *dst, const struct m_cfg *src)
+{
+	memcpy(dst->svc, src->svc, src->nsvc * sizeof(src->svc[0]));
+	dst->nsvc = src->nsvc;
+	memcpy(dst->rule, src->rule, src->nrule * sizeof(src->rule[0]));
+	dst->nrule = src->nrule;
+}
+
+/* A commit's own check: a conntrack mark wants the priority after conntrack's. */
+static int commit_check(const struct m_cfg *c, const struct m_set *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nsvc; i++)
+		if (c->svc[i].mask[1] && s->prio <= -200)
+			return -EINVAL;
+	return 0;
+}
+
 /*
  * The generic netlink header check of a family that validates strictly
  * (6.1 and later): no reserved bits, no flags but REQUEST, ACK, ECHO, DUMP.
@@ -822,6 +912,8 @@ static int header_err(const struct fmsg *m)
  */
 static int m_apply(const struct fmsg *m)
 {
+	static struct m_cfg before;
+	struct m_set set_before = M.set;
 	struct m_cfg *c = &M.cfg;
 	struct m_rule add[F_MAX_ELEM], all[MAX_RULES + F_MAX_ELEM];
 	bool gone[MAX_RULES] = { false };
@@ -835,6 +927,7 @@ static int m_apply(const struct fmsg *m)
 	err = header_err(m);
 	if (err)
 		return err;
+	cfg_copy(&before, c);
 	if (m->cmd < 1 || m->cmd > PORTSTEER_CMD_MAX)
 		return -EOPNOTSUPP;
 	if ((m->flags & NLM_F_DUMP) == NLM_F_DUMP)
@@ -865,6 +958,10 @@ static int m_apply(const struct fmsg *m)
 			if (svc->queue + svc->count - 1 > 65535) {
 				*svc = old;
 				return -ERANGE;
+			}
+			if (m_marks(fs, svc->mark, svc->mask)) {
+				*svc = old;
+				return -EINVAL;
 			}
 			if (fs->bal)
 				svc->balance = fs->b;
@@ -1019,7 +1116,13 @@ static int m_apply(const struct fmsg *m)
 		return 0;
 	}
 	if (!err)
+		err = commit_check(&M.cfg, &M.set);
+	if (!err) {
 		M.gen++;
+	} else {
+		cfg_copy(c, &before);
+		M.set = set_before;
+	}
 	return err;
 }
 
@@ -1037,9 +1140,11 @@ static char *model_snapshot(void)
 	fprintf(f, "settings hooks %u prio %d defrag %u icmp %u seed %u services %u rules %u\n",
 		M.set.hooks, M.set.prio, M.set.defrag, M.set.icmp, M.set.seed, c->nsvc, c->nrule);
 	for (i = 0; i < c->nsvc; i++)
-		fprintf(f, "service %s queue %u count %u balance %u bypass %u rules %u\n",
+		fprintf(f, "service %s queue %u count %u balance %u bypass %u mark %#x/%#x ctmark %#x/%#x rules %u\n",
 			c->svc[i].name, c->svc[i].queue, c->svc[i].count,
-			c->svc[i].balance, c->svc[i].bypass, svc_rules(c, c->svc[i].name));
+			c->svc[i].balance, c->svc[i].bypass, c->svc[i].mark[0],
+			c->svc[i].mask[0], c->svc[i].mark[1], c->svc[i].mask[1],
+			svc_rules(c, c->svc[i].name));
 	for (i = 0; i < c->nrule; i++)
 		fprintf(f, "rule family %u proto %u ports %u-%u dir %u service %s\n",
 			c->rule[i].family, c->rule[i].proto, c->rule[i].lo,
@@ -1071,6 +1176,10 @@ static void model_load(struct nlt_nl *nl)
 		s->count = ds.svcs[i].count;
 		s->balance = ds.svcs[i].balance;
 		s->bypass = ds.svcs[i].bypass;
+		s->mark[0] = ds.svcs[i].mark;
+		s->mask[0] = ds.svcs[i].mark_mask;
+		s->mark[1] = ds.svcs[i].ct_mark;
+		s->mask[1] = ds.svcs[i].ct_mark_mask;
 	}
 	M.cfg.nsvc = ds.n;
 	for (i = 0; i < dr.n; i++) {

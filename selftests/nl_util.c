@@ -368,6 +368,18 @@ int nlt_parse_service(const struct nlattr *nest, struct nlt_service *s)
 		case PORTSTEER_SERVICE_A_RULES:
 			s->rules = get_uint(a);
 			break;
+		case PORTSTEER_SERVICE_A_MARK:
+			s->mark = get_uint(a);
+			break;
+		case PORTSTEER_SERVICE_A_MARK_MASK:
+			s->mark_mask = get_uint(a);
+			break;
+		case PORTSTEER_SERVICE_A_CT_MARK:
+			s->ct_mark = get_uint(a);
+			break;
+		case PORTSTEER_SERVICE_A_CT_MARK_MASK:
+			s->ct_mark_mask = get_uint(a);
+			break;
 		case PORTSTEER_SERVICE_A_STATS:
 			mnl_attr_for_each_nested(st, a) {
 				if (mnl_attr_get_type(st) == PORTSTEER_STATS_A_PACKETS)
@@ -604,9 +616,11 @@ char *nlt_snapshot(struct nlt_nl *nl)
 		st.hooks, st.priority, st.defrag, st.icmp_errors, st.seed,
 		st.services, st.rules);
 	for (i = 0; i < ds.n; i++)
-		fprintf(f, "service %s queue %u count %u balance %u bypass %u rules %u\n",
+		fprintf(f, "service %s queue %u count %u balance %u bypass %u mark %#x/%#x ctmark %#x/%#x rules %u\n",
 			ds.svcs[i].name, ds.svcs[i].queue, ds.svcs[i].count,
-			ds.svcs[i].balance, ds.svcs[i].bypass, ds.svcs[i].rules);
+			ds.svcs[i].balance, ds.svcs[i].bypass, ds.svcs[i].mark,
+			ds.svcs[i].mark_mask, ds.svcs[i].ct_mark,
+			ds.svcs[i].ct_mark_mask, ds.svcs[i].rules);
 	for (i = 0; i < dr.n; i++)
 		fprintf(f, "rule family %u proto %u ports %u-%u dir %u service %s\n",
 			dr.rules[i].family, dr.rules[i].proto, dr.rules[i].pmin,

@@ -70,6 +70,7 @@ struct nlt_service {
 	char name[PORTSTEER_SERVICE_NAME_MAX + 2];
 	uint32_t queue, count, balance, bypass, rules;
 	uint64_t packets, bytes;
+	uint32_t mark, mark_mask, ct_mark, ct_mark_mask;
 };
 
 struct nlt_rule {
