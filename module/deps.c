@@ -35,6 +35,11 @@ static void *ps_symbol_load(const char *name, const char *mod)
  */
 #define ps_symbol_get(sym, mod) ((typeof(sym) *)ps_symbol_load(#sym, mod))
 
+/*
+ * Turning defragmentation or conntrack off unregisters their hooks, which
+ * sit before portsteer's: see ps_compat_queue_drop() for what the packets
+ * portsteer queued need first before 6.10.
+ */
 static void ps_defrag_ipv4_put(struct net *net)
 {
 	typeof(nf_defrag_ipv4_disable) *off = symbol_get(nf_defrag_ipv4_disable);
@@ -91,17 +96,19 @@ int ps_defrag_get(struct net *net, struct netlink_ext_ack *extack)
 
 err_put6:
 	symbol_put(nf_defrag_ipv6_enable);
+	NL_SET_ERR_MSG(extack, "cannot turn IPv6 defragmentation on");
 err_off4:
 	ps_defrag_ipv4_put(net);
 	return err;
 err_put4:
 	symbol_put(nf_defrag_ipv4_enable);
-	NL_SET_ERR_MSG(extack, "cannot turn defragmentation on");
+	NL_SET_ERR_MSG(extack, "cannot turn IPv4 defragmentation on");
 	return err;
 }
 
 void ps_defrag_put(struct net *net)
 {
+	ps_compat_queue_drop(net);
 	ps_defrag_ipv6_put(net);
 	ps_defrag_ipv4_put(net);
 }
@@ -140,6 +147,7 @@ void ps_conntrack_put(struct net *net)
 {
 	typeof(nf_ct_netns_put) *off = symbol_get(nf_ct_netns_put);
 
+	ps_compat_queue_drop(net);
 	if (!WARN_ON_ONCE(!off)) {
 		off(net, NFPROTO_INET);
 		symbol_put(nf_ct_netns_put);

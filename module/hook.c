@@ -300,20 +300,22 @@ static const struct ps_dp_service *ps_lookup(const struct ps_table *t,
 static u32 ps_hash(const __be32 *addrs, bool v6, __be16 sport, __be16 dport,
 		   u8 proto, u32 seed)
 {
-	const u32 *x = (__force const u32 *)addrs, *y = x + 4;
 	u32 a = ntohs(sport), b = ntohs(dport);
+	const u32 *x, *y;
 	u32 ha, hb, hc;
 	int i;
 
 	if (!v6) {
-		u32 x = (__force u32)addrs[0], y = (__force u32)addrs[1];
+		u32 s = (__force u32)addrs[0], d = (__force u32)addrs[1];
 
-		if (x > y || (x == y && a > b)) {
-			swap(x, y);
+		if (s > d || (s == d && a > b)) {
+			swap(s, d);
 			swap(a, b);
 		}
-		return jhash_3words(x, y, a << 16 | b, seed ^ proto);
+		return jhash_3words(s, d, a << 16 | b, seed ^ proto);
 	}
+	x = (__force const u32 *)addrs;
+	y = x + 4;
 	for (i = 0; i < 3 && x[i] == y[i]; i++)
 		;
 	if (x[i] > y[i] || (x[i] == y[i] && a > b)) {
