@@ -267,14 +267,15 @@ EOF
 ip netns exec "$B" $PY "$PS_SELFTESTS/nfq_hold.py" 13 60 >"$tmp/hold" &
 busywait 10000 grep -q bound "$tmp/hold"
 send 4 6200 3 40009
-waiting13() {
-	ip netns exec "$B" awk '$1 == 13 { print $3 }' /proc/net/netfilter/nfnetlink_queue
+# waiting QUEUE: how many packets the queue holds
+waiting() {
+	ip netns exec "$B" awk -v q="$1" '$1 == q { print $3 }' /proc/net/netfilter/nfnetlink_queue
 }
-busywait 10000 eval 'test "$(waiting13)" = 3'
+busywait 10000 eval 'test "$(waiting 13)" = 3'
 $P flush
 sleep 0.2
-diag "queue 13 holds $(waiting13) packets after portsteer's flush"
-ktap_result "flush_keeps_other_users_packets" test "$(waiting13)" = 3
+diag "queue 13 holds $(waiting 13) packets after portsteer's flush"
+ktap_result "flush_keeps_other_users_packets" test "$(waiting 13)" = 3
 kill_jobs
 
 # Packets portsteer queued, held at prerouting when defragmentation goes:
@@ -286,14 +287,11 @@ $P service add held queue 14 >/dev/null &&
 ip netns exec "$B" $PY "$PS_SELFTESTS/nfq_hold.py" 14 60 >"$tmp/hold14" &
 busywait 10000 grep -q bound "$tmp/hold14"
 send 4 6201 3 40010
-waiting14() {
-	ip netns exec "$B" awk '$1 == 14 { print $3 }' /proc/net/netfilter/nfnetlink_queue
-}
-busywait 10000 eval 'test "$(waiting14)" = 3'
-diag "queue 14 holds $(waiting14) packets before defrag goes"
+busywait 10000 eval 'test "$(waiting 14)" = 3'
+diag "queue 14 holds $(waiting 14) packets before defrag goes"
 $P settings set defrag off
 sleep 0.2
-ktap_result "defrag_off_drops_held_packets" test "$(waiting14)" = 0
+ktap_result "defrag_off_drops_held_packets" test "$(waiting 14)" = 0
 kill_jobs
 ip netns exec "$B" nft delete table inet other
 ps_unload
