@@ -35,11 +35,6 @@ static void *ps_symbol_load(const char *name, const char *mod)
  */
 #define ps_symbol_get(sym, mod) ((typeof(sym) *)ps_symbol_load(#sym, mod))
 
-/*
- * Turning defragmentation or conntrack off unregisters their hooks, which
- * sit before portsteer's: see ps_compat_queue_drop() for what the packets
- * portsteer queued need first before 6.10.
- */
 static void ps_defrag_ipv4_put(struct net *net)
 {
 	typeof(nf_defrag_ipv4_disable) *off = symbol_get(nf_defrag_ipv4_disable);
@@ -106,6 +101,11 @@ err_put4:
 	return err;
 }
 
+/*
+ * Turning defragmentation or conntrack off unregisters their hooks, which
+ * sit before portsteer's: see ps_compat_queue_drop() for what the packets
+ * portsteer queued need first before 6.10.
+ */
 void ps_defrag_put(struct net *net)
 {
 	ps_compat_queue_drop(net);

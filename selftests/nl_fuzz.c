@@ -927,12 +927,12 @@ static int m_apply(const struct fmsg *m)
 	err = header_err(m);
 	if (err)
 		return err;
-	cfg_copy(&before, c);
 	if (m->cmd < 1 || m->cmd > PORTSTEER_CMD_MAX)
 		return -EOPNOTSUPP;
 	if ((m->flags & NLM_F_DUMP) == NLM_F_DUMP)
 		return m->cmd == PORTSTEER_CMD_SERVICE_GET ||
 		       m->cmd == PORTSTEER_CMD_RULE_GET ? 0 : -EOPNOTSUPP;
+	cfg_copy(&before, c);
 	switch (m->cmd) {
 	case PORTSTEER_CMD_SERVICE_NEW:
 		if (!m->has_svc)
