@@ -69,45 +69,30 @@ static struct ps_hook *ps_hook_register(struct ps_net *pn,
 	return h;
 }
 
-/* Whether a service has a conntrack mark, which needs conntrack. */
-static bool ps_want_conntrack(const struct list_head *services)
-{
-	const struct ps_service *svc;
-
-	list_for_each_entry(svc, services, list)
-		if (svc->ct_mark_mask)
-			return true;
-	return false;
-}
-
 /**
- * ps_commit() - make a configuration the one the packet path uses
+ * ps_commit() - make a change the one the packet path uses
  * @pn: the namespace, its lock held
- * @services: the services
- * @nservices: number of @services
- * @rules: the rules, sorted and free of overlaps
- * @nrules: number of rules
+ * @upd: the change of the table, staged; published or aborted here
  * @s: the settings
  * @extack: for errors
  *
- * Builds the lookup table, registers the hooks when there are rules (again
- * when the hooks or the priority changed; while there are none they stand
- * aside), takes or drops the defragmentation and conntrack references
- * (loading their modules if need be), then publishes the table.
- * Everything that can fail is done before anything is published, so on
- * error the packet path and the settings are as they were. The caller owns
- * the model (@services and @rules) before and after.
+ * Registers the hooks when there are rules (again when the hooks or the
+ * priority changed; while there are none they stand aside), takes or
+ * drops the defragmentation and conntrack references (loading their
+ * modules if need be), then publishes the table. Everything that can fail
+ * is done before anything is published, so on error the packet path and
+ * the settings are as they were. The caller changes its model once this
+ * succeeded, then calls ps_update_checked().
  *
  * Return: 0 or a negative errno.
  */
-int ps_commit(struct ps_net *pn, const struct list_head *services,
-	      u32 nservices, const struct ps_rule *rules, u32 nrules,
+int ps_commit(struct ps_net *pn, struct ps_update *upd,
 	      const struct ps_settings *s, struct netlink_ext_ack *extack)
 {
 	bool moved = pn->hook && (pn->settings.hooks != s->hooks ||
 				  pn->settings.priority != s->priority);
 	struct ps_hook *old = pn->hook, *new_hook = NULL;
-	bool want_hook = nrules > 0;
+	bool want_hook = upd->nrules > 0;
 	/*
 	 * Defragmentation goes with the registration: unregistering its hooks
 	 * would drop the namespace's queued packets too.
@@ -117,11 +102,11 @@ int ps_commit(struct ps_net *pn, const struct list_head *services,
 	 * Conntrack too, and it stays with the registration once taken, so
 	 * that a ct mark going does not drop the queued packets.
 	 */
-	bool has_ct = ps_want_conntrack(services);
+	bool has_ct = upd->nct > 0;
 	bool want_ct = (has_ct || pn->conntrack_on) &&
 		       (old && !moved ? true : has_ct && want_hook);
 	bool defrag_taken = false, ct_taken = false;
-	struct ps_table *t, *old_table;
+	u32 touched;
 	int err;
 
 	lockdep_assert_held(&pn->lock);
@@ -130,19 +115,19 @@ int ps_commit(struct ps_net *pn, const struct list_head *services,
 		BUILD_BUG_ON(NF_IP_PRI_CONNTRACK != -200);
 		NL_SET_ERR_MSG(extack,
 			       "with a conntrack mark, the priority must be above -200 (conntrack)");
-		return -EINVAL;
+		err = -EINVAL;
+		goto err_prepare;
 	}
-
-	t = ps_table_build(services, nservices, rules, nrules, s);
-	if (!t) {
+	err = ps_update_prepare(upd);
+	if (err) {
 		NL_SET_ERR_MSG(extack, "out of memory building the lookup table");
-		return -ENOMEM;
+		goto err_prepare;
 	}
 
 	if (want_defrag && !pn->defrag_on) {
 		err = ps_defrag_get(pn->net, extack);
 		if (err)
-			goto err_defrag;
+			goto err_prepare;
 		defrag_taken = true;
 	}
 	if (want_ct && !pn->conntrack_on) {
@@ -162,7 +147,10 @@ int ps_commit(struct ps_net *pn, const struct list_head *services,
 	}
 
 	/* Nothing fails from here on. */
-	old_table = rcu_replace_pointer(pn->table, t, lockdep_is_held(&pn->lock));
+	upd->t->seed = s->seed;
+	upd->t->icmp_errors = s->icmp_errors;
+	touched = upd->whole ? BIT(PS_NDIRS * PS_NPROTOS) - 1 : upd->touched;
+	ps_update_publish(upd);
 	if (new_hook)
 		WRITE_ONCE(new_hook->active, true);
 	if (moved) {
@@ -191,8 +179,7 @@ int ps_commit(struct ps_net *pn, const struct list_head *services,
 	pn->conntrack_on = want_ct;
 	pn->settings = *s;
 	pn->generation++;
-	if (old_table)
-		kvfree_rcu(old_table, rcu);
+	pn->touched = touched;
 	return 0;
 
 err_hook:
@@ -201,8 +188,8 @@ err_hook:
 err_ct:
 	if (defrag_taken)
 		ps_defrag_put(pn->net);
-err_defrag:
-	kvfree(t);
+err_prepare:
+	ps_update_abort(upd);
 	return err;
 }
 
@@ -242,36 +229,15 @@ void ps_net_release(struct ps_net *pn)
 	pn->conntrack_on = false;
 }
 
-/* Commit the namespace's current model with other settings. */
+/* Commit the namespace's configuration with other settings. */
 int ps_recommit_with(struct ps_net *pn, const struct ps_settings *s,
 		     struct netlink_ext_ack *extack)
 {
-	return ps_commit(pn, &pn->cfg.services, pn->cfg.nservices,
-			 pn->cfg.rules, pn->cfg.nrules, s, extack);
-}
-
-/* Commit the namespace's current model again (after a change to a service). */
-int ps_recommit(struct ps_net *pn, struct netlink_ext_ack *extack)
-{
-	return ps_recommit_with(pn, &pn->settings, extack);
-}
-
-/*
- * Commit the namespace's services with @n new @rules; on success the array
- * becomes the model's (the old one is freed), on failure it stays the
- * caller's.
- */
-int ps_commit_rules(struct ps_net *pn, struct ps_rule *rules, u32 n,
-		    struct netlink_ext_ack *extack)
-{
+	struct ps_update upd;
 	int err;
 
-	err = ps_commit(pn, &pn->cfg.services, pn->cfg.nservices, rules, n,
-			&pn->settings, extack);
+	err = ps_update_begin(&upd, pn);
 	if (err)
 		return err;
-	kvfree(pn->cfg.rules);
-	pn->cfg.rules = rules;
-	pn->cfg.nrules = n;
-	return 0;
+	return ps_commit(pn, &upd, s, extack);
 }

@@ -7,8 +7,6 @@
  */
 
 #include <linux/atomic.h>
-#include <linux/bitmap.h>
-#include <linux/bsearch.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/hashtable.h>
 #include <linux/jhash.h>
@@ -73,7 +71,9 @@ void ps_config_init(struct ps_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	hash_init(cfg->names);
+	cfg->by_name = RB_ROOT;
 	INIT_LIST_HEAD(&cfg->services);
+	ps_ruleset_init(&cfg->rules);
 }
 
 static u32 ps_name_hash(const char *name)
@@ -133,28 +133,42 @@ void ps_service_free_rcu(struct ps_service *svc)
 	call_rcu(&svc->rcu, ps_service_free_cb);
 }
 
-/* Insert @svc in @cfg, keeping the list in name order. */
+/* Insert @svc in @cfg, keeping the list in name order: O(log services). */
 void ps_config_add_service(struct ps_config *cfg, struct ps_service *svc)
 {
-	struct ps_service *pos;
+	struct rb_node **link = &cfg->by_name.rb_node, *parent = NULL;
+	struct ps_service *next = NULL, *pos;
 
-	hash_add(cfg->names, &svc->hnode, ps_name_hash(svc->name));
-	list_for_each_entry(pos, &cfg->services, list) {
-		if (strcmp(pos->name, svc->name) > 0) {
-			list_add_tail(&svc->list, &pos->list);
-			goto out;
+	while (*link) {
+		parent = *link;
+		pos = rb_entry(parent, struct ps_service, rbnode);
+		if (strcmp(svc->name, pos->name) < 0) {
+			next = pos;
+			link = &parent->rb_left;
+		} else {
+			link = &parent->rb_right;
 		}
 	}
-	list_add_tail(&svc->list, &cfg->services);
-out:
+	rb_link_node(&svc->rbnode, parent, link);
+	rb_insert_color(&svc->rbnode, &cfg->by_name);
+	hash_add(cfg->names, &svc->hnode, ps_name_hash(svc->name));
+	if (next)
+		list_add_tail(&svc->list, &next->list);
+	else
+		list_add_tail(&svc->list, &cfg->services);
 	cfg->nservices++;
+	if (svc->ct_mark_mask)
+		cfg->nct++;
 }
 
 void ps_config_unlink_service(struct ps_config *cfg, struct ps_service *svc)
 {
 	hash_del(&svc->hnode);
+	rb_erase(&svc->rbnode, &cfg->by_name);
 	list_del_init(&svc->list);
 	cfg->nservices--;
+	if (svc->ct_mark_mask)
+		cfg->nct--;
 }
 
 /**
@@ -170,10 +184,7 @@ void ps_config_free(struct ps_config *cfg)
 		ps_config_unlink_service(cfg, svc);
 		ps_service_free_rcu(svc);
 	}
-	kvfree(cfg->rules);
-	cfg->rules = NULL;
-	cfg->nrules = 0;
-	cfg->rules_cap = 0;
+	ps_ruleset_free(&cfg->rules);
 }
 
 /**
@@ -191,16 +202,17 @@ void ps_config_move(struct ps_config *dst, struct ps_config *src)
 		hash_add(dst->names, &svc->hnode, ps_name_hash(svc->name));
 		list_move_tail(&svc->list, &dst->services);
 	}
+	/* Nodes of a tree do not point at its root. */
+	dst->by_name = src->by_name;
 	dst->nservices = src->nservices;
+	dst->nct = src->nct;
 	dst->rules = src->rules;
-	dst->nrules = src->nrules;
-	dst->rules_cap = src->rules_cap;
 	ps_config_init(src);
 }
 
 /*
- * The order of rules: protocol, first port, family, direction; the key of
- * bsearch().
+ * The order of rules: protocol, first port, family, direction (of dumps,
+ * and of a transaction's rules when checked).
  */
 int ps_rule_cmp(const void *a, const void *b)
 {
@@ -335,141 +347,6 @@ bool ps_rule_same(const struct ps_rule *a, const struct ps_rule *b)
 {
 	return a->proto == b->proto && a->lo == b->lo && a->hi == b->hi &&
 	       a->family == b->family && a->dir == b->dir;
-}
-
-static bool ps_rule_in(const struct ps_rule *r, const struct ps_rule *set, u32 n)
-{
-	u32 i;
-
-	for (i = 0; i < n; i++)
-		if (ps_rule_same(r, &set[i]) && r->svc == set[i].svc)
-			return true;
-	return false;
-}
-
-/**
- * ps_rules_merge() - the model's rules with new ones, sorted and checked
- * @cfg: the model
- * @add: the new rules; sorted here
- * @nadd: number of @add
- * @clash: on -EEXIST, the rule of @add that overlaps (@clash[0]) and the
- *	rule it overlaps (@clash[1])
- * @clash_new: on -EEXIST, whether @clash[1] is of @add too
- *
- * Overlaps within @add are looked for first, so that the message names the
- * right pair.
- *
- * Return: a new array of @cfg->nrules + @nadd rules, or an ERR_PTR: -EEXIST
- * if two rules overlap, -ENOMEM.
- */
-struct ps_rule *ps_rules_merge(const struct ps_config *cfg, struct ps_rule *add,
-			       u32 nadd, struct ps_rule *clash, bool *clash_new)
-{
-	u32 n = cfg->nrules + nadd, a, b;
-	struct ps_rule *rules;
-
-	ps_rules_sort(add, nadd);
-	if (ps_rules_check(add, nadd, &a, &b)) {
-		clash[0] = add[b];
-		clash[1] = add[a];
-		*clash_new = true;
-		return ERR_PTR(-EEXIST);
-	}
-	rules = kvmalloc_array(n, sizeof(*rules), PS_GFP_CONFIG);
-	if (!rules)
-		return ERR_PTR(-ENOMEM);
-	memcpy(rules, cfg->rules, cfg->nrules * sizeof(*rules));
-	memcpy(rules + cfg->nrules, add, nadd * sizeof(*rules));
-	ps_rules_sort(rules, n);
-	if (ps_rules_check(rules, n, &a, &b)) {
-		bool a_new = ps_rule_in(&rules[a], add, nadd);
-		bool b_new = ps_rule_in(&rules[b], add, nadd);
-
-		if (a_new && b_new)	/* the same rule again */
-			a_new = false;
-		clash[0] = a_new ? rules[a] : rules[b];
-		clash[1] = a_new ? rules[b] : rules[a];
-		*clash_new = false;
-		kvfree(rules);
-		return ERR_PTR(-EEXIST);
-	}
-	return rules;
-}
-
-/**
- * ps_rules_remove() - the model's rules without some
- * @cfg: the model
- * @del: the rules to delete, named by family, protocol and ports; a service,
- *	if set, must match. Each one's service is set from the model's.
- * @ndel: number of @del
- * @bad: on error, the index in @del of the rule that is not there
- *	(-ENOENT) or is given twice (-EINVAL)
- *
- * Return: a new array of @cfg->nrules - @ndel rules (of at least one
- * element), or an ERR_PTR.
- */
-struct ps_rule *ps_rules_remove(const struct ps_config *cfg, struct ps_rule *del,
-				u32 ndel, u32 *bad)
-{
-	struct ps_rule *rules = ERR_PTR(-ENOMEM);
-	unsigned long *gone;
-	u32 i, n = 0;
-
-	gone = bitmap_zalloc(cfg->nrules, PS_GFP_CONFIG);
-	if (!gone && cfg->nrules)
-		return rules;
-	for (i = 0; i < ndel; i++) {
-		const struct ps_rule *r;
-
-		r = bsearch(&del[i], cfg->rules, cfg->nrules, sizeof(*r),
-			    ps_rule_cmp);
-		if (!r || r->hi != del[i].hi ||
-		    (del[i].svc && del[i].svc != r->svc)) {
-			rules = ERR_PTR(-ENOENT);
-			goto out;
-		}
-		if (test_and_set_bit(r - cfg->rules, gone)) {
-			rules = ERR_PTR(-EINVAL);
-			goto out;
-		}
-		del[i].svc = r->svc;
-	}
-	rules = kvmalloc_array(max(cfg->nrules - ndel, 1U), sizeof(*rules),
-			       PS_GFP_CONFIG);
-	if (!rules) {
-		rules = ERR_PTR(-ENOMEM);
-		goto out;
-	}
-	for (i = 0; i < cfg->nrules; i++)
-		if (!test_bit(i, gone))
-			rules[n++] = cfg->rules[i];
-out:
-	*bad = i;
-	bitmap_free(gone);
-	return rules;
-}
-
-/**
- * ps_rules_without() - the model's rules without those of a service
- * @cfg: the model
- * @svc: the service
- *
- * Return: a new array of @cfg->nrules - @svc->nrules rules, or NULL.
- */
-struct ps_rule *ps_rules_without(const struct ps_config *cfg,
-				 const struct ps_service *svc)
-{
-	struct ps_rule *rules;
-	u32 i, n = 0;
-
-	rules = kvmalloc_array(max(cfg->nrules - svc->nrules, 1U),
-			       sizeof(*rules), PS_GFP_CONFIG);
-	if (!rules)
-		return NULL;
-	for (i = 0; i < cfg->nrules; i++)
-		if (cfg->rules[i].svc != svc)
-			rules[n++] = cfg->rules[i];
-	return rules;
 }
 
 int ps_settings_check(const struct ps_settings *s,

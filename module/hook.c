@@ -255,21 +255,27 @@ static enum ps_parse ps_parse_ipv6(const struct sk_buff *skb,
 }
 
 /*
- * The entry of @port in one top array (@top may be NULL): 0, or the index
- * of its service in @t->svc plus one.
+ * The entry of @port in one top array (@top may be NULL): 0, or the slot
+ * of its service plus one.
  */
-static __always_inline u32 ps_lookup_top(const struct ps_table *t,
-					 const u32 *top, __be16 port)
+static __always_inline u32 ps_lookup_top(const struct ps_top *top, __be16 port)
 {
 	unsigned int p = ntohs(port);
-	u32 e;
+	unsigned long e;
 
 	if (!top)
 		return 0;
-	e = top[p >> (16 - PS_BLOCK_BITS)];
-	if (e & PS_LEAF)
-		e = t->leaves[e & ~PS_LEAF][p % PS_BLOCK_PORTS];
-	return e;
+	e = top->e[p >> (16 - PS_BLOCK_BITS)];
+	if (likely(e & 1))
+		return e >> 1;
+	return ((const struct ps_leaf *)e)->e[p % PS_BLOCK_PORTS];
+}
+
+/* The service of slot entry @e (not 0); NULL while its slot is given back. */
+static __always_inline const struct ps_dp_service *
+ps_slot_service(const struct ps_table *t, u32 e)
+{
+	return rcu_dereference(t->slots->svc[e - 1]);
 }
 
 /*
@@ -285,9 +291,9 @@ static const struct ps_dp_service *ps_lookup(const struct ps_table *t,
 
 	if (pi < 0)
 		return NULL;
-	e = ps_lookup_top(t, t->top[0][plane][pi], dport) ?:
-	    ps_lookup_top(t, t->top[1][plane][pi], sport);
-	return e ? &t->svc[e - 1] : NULL;
+	e = ps_lookup_top(t->top[0][plane][pi], dport) ?:
+	    ps_lookup_top(t->top[1][plane][pi], sport);
+	return e ? ps_slot_service(t, e) : NULL;
 }
 
 /*
@@ -615,13 +621,15 @@ unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,
 
 	/* ps_lookup(), with the protocol's index from the table above. */
 	pi = ps_protos[proto].index;
-	e = ps_lookup_top(t, t->top[0][v6][pi], ports[1]);
+	e = ps_lookup_top(t->top[0][v6][pi], ports[1]);
 	if (!e) {
-		e = ps_lookup_top(t, t->top[1][v6][pi], ports[0]);
+		e = ps_lookup_top(t->top[1][v6][pi], ports[0]);
 		if (!e)
 			goto unmatched;
 	}
-	svc = &t->svc[e - 1];
+	svc = ps_slot_service(t, e);
+	if (unlikely(!svc))
+		goto unmatched;
 	if (unlikely(svc->exempt) && ps_exempt(svc, skb)) {
 		ps_count(pn, PS_CNT_EXEMPT);
 		return NF_ACCEPT;

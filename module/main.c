@@ -65,7 +65,7 @@ static void __net_exit ps_net_exit(struct net *net)
 	ps_net_release(pn);
 	ps_txn_free(pn->txn);
 	pn->txn = NULL;
-	kvfree(rcu_dereference_protected(pn->table, true));
+	ps_table_free(rcu_dereference_protected(pn->table, true));
 	ps_config_free(&pn->cfg);
 	free_percpu(pn->stats);
 	mutex_destroy(&pn->lock);
@@ -86,7 +86,11 @@ static int __init ps_init(void)
 	ps_max_services = clamp(ps_max_services, 1U, PS_MAX_SERVICES_LIMIT);
 	ps_max_rules = clamp(ps_max_rules, 1U, PS_MAX_RULES_LIMIT);
 	ps_protos_init();
+	ps_rules_order_init();
 
+	err = ps_rules_init();
+	if (err)
+		goto err_rules;
 	err = register_pernet_subsys(&ps_net_ops);
 	if (err)
 		goto err_pernet;
@@ -100,6 +104,8 @@ static int __init ps_init(void)
 err_genl:
 	unregister_pernet_subsys(&ps_net_ops);
 err_pernet:
+	ps_rules_exit();
+err_rules:
 	return err;
 }
 
@@ -107,8 +113,9 @@ static void __exit ps_exit(void)
 {
 	ps_genl_exit();
 	unregister_pernet_subsys(&ps_net_ops);
-	/* Services are freed by call_rcu(). */
+	/* Services and tables are freed by call_rcu(). */
 	rcu_barrier();
+	ps_rules_exit();
 	pr_info("unloaded\n");
 }
 

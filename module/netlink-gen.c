@@ -92,7 +92,7 @@ static const struct nla_policy portsteer_service_set_nl_policy[PORTSTEER_A_SERVI
 /* PORTSTEER_CMD_SERVICE_DEL - do */
 static const struct nla_policy portsteer_service_del_nl_policy[PORTSTEER_A_SERVICE + 1] = {
 	[PORTSTEER_A_SERVICE] = NLA_POLICY_NESTED(portsteer_service_name_input_nl_policy),
-	[PORTSTEER_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x1),
+	[PORTSTEER_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x3),
 };
 
 /* PORTSTEER_CMD_SERVICE_GET - do */
@@ -108,6 +108,7 @@ static const struct nla_policy portsteer_service_get_dump_nl_policy[PORTSTEER_A_
 /* PORTSTEER_CMD_RULE_NEW - do */
 static const struct nla_policy portsteer_rule_new_nl_policy[PORTSTEER_A_RULE + 1] = {
 	[PORTSTEER_A_RULE] = NLA_POLICY_NESTED(portsteer_rule_nl_policy),
+	[PORTSTEER_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x3),
 };
 
 /* PORTSTEER_CMD_RULE_DEL - do */

@@ -477,10 +477,8 @@ int ps_put_rule(struct sk_buff *skb, const struct ps_rule *r)
 int ps_put_settings(struct sk_buff *skb, const struct ps_net *pn)
 {
 	const struct ps_settings *s = &pn->settings;
-	const struct ps_table *t;
 	struct nlattr *nest;
 
-	t = rcu_dereference_protected(pn->table, lockdep_is_held(&pn->lock));
 	nest = nla_nest_start(skb, PORTSTEER_A_SETTINGS);
 	if (!nest)
 		return -EMSGSIZE;
@@ -494,11 +492,12 @@ int ps_put_settings(struct sk_buff *skb, const struct ps_net *pn)
 	    nla_put_u32(skb, PORTSTEER_SETTINGS_A_MAX_SERVICES, pn->max_services) ||
 	    nla_put_u32(skb, PORTSTEER_SETTINGS_A_MAX_RULES, pn->max_rules) ||
 	    nla_put_u32(skb, PORTSTEER_SETTINGS_A_SERVICES, pn->cfg.nservices) ||
-	    nla_put_u32(skb, PORTSTEER_SETTINGS_A_RULES, pn->cfg.nrules) ||
+	    nla_put_u32(skb, PORTSTEER_SETTINGS_A_RULES, pn->cfg.rules.n) ||
 	    nla_put_u8(skb, PORTSTEER_SETTINGS_A_HOOK_ACTIVE,
 		       pn->hook && pn->hook->active) ||
 	    nla_put_u64_64bit(skb, PORTSTEER_SETTINGS_A_TABLE_BYTES,
-			      t ? t->bytes : 0, PORTSTEER_SETTINGS_A_PAD)) {
+			      rcu_access_pointer(pn->table) ? pn->table_bytes : 0,
+			      PORTSTEER_SETTINGS_A_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

@@ -70,7 +70,8 @@ void ps_protos_init(void);
 #define PS_BLOCK_BITS	8
 #define PS_BLOCKS	BIT(PS_BLOCK_BITS)	/* blocks of ports per protocol */
 #define PS_BLOCK_PORTS	BIT(16 - PS_BLOCK_BITS)
-#define PS_LEAF		0x80000000U	/* a top entry that points to a leaf */
+#define PS_SLOTS_MAX	65535	/* slots plus one are 16-bit in leaves */
+#define PS_NGROUPS	9		/* rule trees per protocol: 3 families x 3 directions */
 #define PS_SVC_HASH_BITS 8
 
 /*
@@ -108,6 +109,7 @@ struct ps_svc_pcpu {
 /**
  * struct ps_service - a service of the configuration model
  * @hnode: in the namespace's hash of names
+ * @rbnode: in the namespace's tree of names
  * @list: in the namespace's list of services, ordered by name
  * @name: the name, NUL-terminated
  * @qbase: first NFQUEUE number
@@ -119,7 +121,8 @@ struct ps_svc_pcpu {
  * @ct_mark: a conntrack mark that exempts a packet, under @ct_mark_mask
  * @ct_mark_mask: the bits of the conntrack mark compared; 0 for none
  * @nrules: number of rules that use the service
- * @index: position in the lookup table being built (writers only)
+ * @slot: its entry in the lookup table's &struct ps_slots
+ * @dp: what the packet path reads of it, in that entry
  * @stats: packets and bytes steered, per CPU
  * @base_packets: @stats sums at the last reset
  * @base_bytes: @stats sums at the last reset
@@ -127,6 +130,7 @@ struct ps_svc_pcpu {
  */
 struct ps_service {
 	struct hlist_node hnode;
+	struct rb_node rbnode;
 	struct list_head list;
 	char name[PORTSTEER_SERVICE_NAME_MAX + 1];
 	u16 qbase;
@@ -138,7 +142,8 @@ struct ps_service {
 	u32 ct_mark;
 	u32 ct_mark_mask;
 	u32 nrules;
-	u32 index;
+	u32 slot;
+	struct ps_dp_service *dp;
 	struct ps_svc_pcpu __percpu *stats;
 	u64 base_packets;
 	u64 base_bytes;
@@ -153,6 +158,7 @@ struct ps_service {
  * @family: &enum portsteer_family, a bit mask of the planes it covers
  * @dir: &enum portsteer_direction, a bit mask of the ports it matches:
  *	BIT(0) the destination port, BIT(1) the source port
+ * @flags: PS_RULE_* marks, while a request is handled (writers only)
  * @svc: the service it steers to
  */
 struct ps_rule {
@@ -161,25 +167,62 @@ struct ps_rule {
 	u8 proto;
 	u8 family;
 	u8 dir;
+	u8 flags;
 	struct ps_service *svc;
+};
+
+#define PS_RULE_NEW	BIT(0)	/* a node not in the rule set yet */
+#define PS_RULE_GONE	BIT(1)	/* named by the RULE_DEL being handled */
+
+/**
+ * struct ps_rule_node - a rule in a &struct ps_ruleset
+ * @node: in the tree of its protocol, family and direction, by first port
+ * @r: the rule
+ */
+struct ps_rule_node {
+	struct rb_node node;
+	struct ps_rule r;
+};
+
+/**
+ * struct ps_ruleset - rules, in trees (rules.c)
+ * @root: per protocol index, family and direction (ps_group()), the rules
+ *	by first port; no two rules of a tree overlap
+ * @n: number of rules
+ */
+struct ps_ruleset {
+	struct rb_root root[PS_NPROTOS][PS_NGROUPS];
+	u32 n;
+};
+
+/**
+ * struct ps_rule_iter - a cursor over a &struct ps_ruleset in rule order
+ * @rs: the rule set
+ * @o: the protocol, by its position in number order
+ * @cur: per tree of the protocol, the next rule
+ */
+struct ps_rule_iter {
+	struct ps_ruleset *rs;
+	unsigned int o;
+	struct rb_node *cur[PS_NGROUPS];
 };
 
 /**
  * struct ps_config - services and rules, as the writers see them
  * @names: the services, hashed by name
+ * @by_name: the services, in a tree by name (to insert in order)
  * @services: the services, ordered by name
  * @nservices: number of services
- * @rules: the rules, ordered by protocol, first port, family and direction
- * @nrules: number of rules
- * @rules_cap: allocated size of @rules (transactions only)
+ * @nct: number of services with a conntrack mark
+ * @rules: the rules
  */
 struct ps_config {
 	struct hlist_head names[1 << PS_SVC_HASH_BITS];
+	struct rb_root by_name;
 	struct list_head services;
 	u32 nservices;
-	struct ps_rule *rules;
-	u32 nrules;
-	u32 rules_cap;
+	u32 nct;
+	struct ps_ruleset rules;
 };
 
 /**
@@ -199,7 +242,8 @@ struct ps_settings {
 };
 
 /**
- * struct ps_dp_service - what the packet path needs of a service
+ * struct ps_dp_service - what the packet path needs of a service; never
+ *	changed once published: a change publishes a new one
  * @qbase: first queue
  * @qcount: number of queues
  * @verdict_flags: %NF_VERDICT_FLAG_QUEUE_BYPASS or 0
@@ -210,6 +254,7 @@ struct ps_settings {
  * @ct_mark: see &struct ps_service
  * @ct_mark_mask: see &struct ps_service
  * @stats: the service's counters
+ * @rcu: frees it after the readers are gone
  */
 struct ps_dp_service {
 	u16 qbase;
@@ -222,34 +267,139 @@ struct ps_dp_service {
 	u32 ct_mark;
 	u32 ct_mark_mask;
 	struct ps_svc_pcpu __percpu *stats;
+	struct rcu_head rcu;
+};
+
+/*
+ * An entry of a top array: a block of ports one service covers whole, or
+ * none (PS_E_SVC(0)), both with the low bit set; else a leaf.
+ */
+#define PS_E_SVC(e)	(((unsigned long)(e) << 1) | 1)
+#define PS_E_NONE	PS_E_SVC(0)
+
+/* A leaf: per port of a block, 0 (no service) or a service's slot plus one. */
+struct ps_leaf {
+	u16 e[PS_BLOCK_PORTS];
+};
+
+/* A top array: per block of ports of one direction, plane and protocol. */
+struct ps_top {
+	unsigned long e[PS_BLOCKS];
 };
 
 /**
- * struct ps_table - the immutable lookup table of a namespace
- * @rcu: frees the table after the readers are gone
- * @bytes: size of the allocation
+ * struct ps_slot_free - a slot given back, reusable once @cookie's grace
+ *	period has passed (a reader may still look it up until then)
+ * @slot: the slot
+ * @cookie: from get_state_synchronize_rcu()
+ */
+struct ps_slot_free {
+	u32 slot;
+	unsigned long cookie;
+};
+
+/**
+ * struct ps_slots - the services of a lookup table, by slot
+ * @rcu: frees the array after the readers are gone
+ * @cap: entries of @svc
+ * @used: slots handed out so far (writers only)
+ * @fifo: the slots given back, oldest first, a ring of @cap (writers only)
+ * @fifo_head: first of @fifo
+ * @fifo_len: entries of @fifo
+ * @svc: per slot, the service, or NULL
+ *
+ * A slot's entry changes in place when its service does, with one pointer
+ * store: readers see the old service or the new one.
+ */
+struct ps_slots {
+	struct rcu_head rcu;
+	u32 cap;
+	u32 used;
+	struct ps_slot_free *fifo;
+	u32 fifo_head;
+	u32 fifo_len;
+	struct ps_dp_service __rcu *svc[];
+};
+
+/**
+ * struct ps_table - the lookup table of a namespace, the root of it
+ * @rcu: frees the root (and with a whole replace, all of it) after the
+ *	readers are gone
  * @seed: flow hash seed
  * @icmp_errors: follow ICMP errors
- * @nservices: entries of @svc
- * @leaves: blocks of %PS_BLOCK_PORTS entries; an entry is 0 (no service) or
- *	a service's index in @svc plus one
- * @top: per direction (destination, source port), plane and protocol,
- *	%PS_BLOCKS entries, or NULL when no rule exists for them; an entry
- *	is %PS_LEAF | leaf number, or an entry as in @leaves for a block one
- *	service covers whole
- * @svc: the services
+ * @slots: the services
+ * @top: per direction (destination, source port), plane and protocol, a
+ *	top array, or NULL when no rule exists for them; IPv6 shares IPv4's
+ *	when they are the same
  *
- * A lookup is at most three dependent loads: top entry, leaf entry, service.
+ * A lookup is at most four dependent loads: top entry, leaf entry, slot,
+ * service. Every piece is immutable once published: a change copies the
+ * root and what it touches (a top array, at most two leaves per range and
+ * plane) and shares the rest; the pieces it replaced are freed after a
+ * grace period (update.c). The root is at most one per change.
  */
 struct ps_table {
 	struct rcu_head rcu;
-	size_t bytes;
 	u32 seed;
 	bool icmp_errors;
-	u32 nservices;
-	u16 (*leaves)[PS_BLOCK_PORTS];
-	const u32 *top[PS_NDIRS][PS_NPLANES][PS_NPROTOS];
-	struct ps_dp_service svc[];
+	struct ps_slots *slots;
+	struct ps_top *top[PS_NDIRS][PS_NPLANES][PS_NPROTOS];
+};
+
+/**
+ * struct ps_upd_alloc - a piece a &struct ps_update allocated
+ * @p: the piece
+ * @leaf: a leaf, else a top array
+ * @dir: its direction
+ * @pi: its protocol index
+ * @block: for a leaf, its block
+ */
+struct ps_upd_alloc {
+	void *p;
+	bool leaf;
+	u8 dir;
+	u8 pi;
+	u8 block;
+};
+
+/**
+ * struct ps_update - a change of the lookup table being staged (update.c)
+ * @pn: the namespace
+ * @old: the table published now (or an empty one)
+ * @t: the new root, not published yet
+ * @whole: @t is a new table from scratch; @old goes whole
+ * @nrules: rules of the configuration after the change
+ * @nct: services with a conntrack mark after the change
+ * @allocs: the pieces allocated
+ * @nallocs: entries of @allocs
+ * @allocs_cap: allocated size of @allocs
+ * @touched: BIT(dir * PS_NPROTOS + protocol index) of the top arrays edited
+ * @slot: the slot whose service changes, or -1
+ * @slot_dp: its new service (NULL: the slot is given back)
+ * @slot_take: @slot is taken from &struct ps_slots.fifo or .used
+ * @slot_svc: the service of @slot
+ * @new_slots: a bigger slot array for @t, or NULL
+ * @garbage: what goes after the grace period, prepared before publishing
+ * @bytes: the table's size after the change
+ */
+struct ps_update {
+	struct ps_net *pn;
+	const struct ps_table *old;
+	struct ps_table *t;
+	bool whole;
+	u32 nrules;
+	u32 nct;
+	struct ps_upd_alloc *allocs;
+	u32 nallocs;
+	u32 allocs_cap;
+	u32 touched;
+	s32 slot;
+	struct ps_dp_service *slot_dp;
+	bool slot_take;
+	struct ps_service *slot_svc;
+	struct ps_slots *new_slots;
+	struct ps_garbage *garbage;
+	size_t bytes;
 };
 
 /**
@@ -274,7 +424,10 @@ struct ps_hook {
  * @portid: the netlink socket that owns it
  * @generation: the namespace's generation when it began; it commits only
  *	onto that one
- * @cfg: the staged services and rules
+ * @cfg: the staged services
+ * @rules: the staged rules, in the order given
+ * @nrules: number of @rules
+ * @rules_cap: allocated size of @rules
  * @settings: the staged settings
  * @settings_set: which of @settings were given (PS_SET_* bits)
  * @bytes: memory taken so far, for the limits
@@ -283,6 +436,9 @@ struct ps_txn {
 	u32 portid;
 	u32 generation;
 	struct ps_config cfg;
+	struct ps_rule *rules;
+	u32 nrules;
+	u32 rules_cap;
 	struct ps_settings settings;
 	u32 settings_set;
 	size_t bytes;
@@ -304,6 +460,8 @@ struct ps_txn {
  * @max_services: limit on services
  * @max_rules: limit on rules
  * @table: the lookup table the packet path uses
+ * @table_bytes: its size
+ * @touched: the top arrays the last change touched, for ps_update_checked()
  * @hook: the registered hooks, from the first rule until the hook or the
  *	priority changes or the namespace goes; active while there are rules
  * @defrag_on: references held on nf_defrag_ipv4 and nf_defrag_ipv6
@@ -323,6 +481,8 @@ struct ps_net {
 	u32 max_services;
 	u32 max_rules;
 	struct ps_table __rcu *table;
+	size_t table_bytes;
+	u32 touched;
 	struct ps_hook *hook;
 	bool defrag_on;
 	bool conntrack_on;
@@ -361,20 +521,60 @@ void ps_net_stats_read(const struct ps_net *pn, u64 *cnt);
 void ps_net_stats_reset(struct ps_net *pn);
 void ps_rule_str(char *buf, size_t len, const struct ps_rule *r);
 bool ps_rule_same(const struct ps_rule *a, const struct ps_rule *b);
-struct ps_rule *ps_rules_merge(const struct ps_config *cfg, struct ps_rule *add,
-			       u32 nadd, struct ps_rule *clash, bool *clash_new);
-struct ps_rule *ps_rules_remove(const struct ps_config *cfg, struct ps_rule *del,
-				u32 ndel, u32 *bad);
-struct ps_rule *ps_rules_without(const struct ps_config *cfg,
-				 const struct ps_service *svc);
 int ps_settings_check(const struct ps_settings *s, struct netlink_ext_ack *extack);
 struct ps_settings ps_settings_merge(const struct ps_settings *cur,
 				     const struct ps_settings *txn, u32 set);
 
+/* rules.c */
+int ps_rules_init(void);
+void ps_rules_exit(void);
+void ps_rules_order_init(void);
+void ps_ruleset_init(struct ps_ruleset *rs);
+struct ps_rule_node *ps_rule_node_alloc(const struct ps_rule *r);
+void ps_rule_node_free(struct ps_rule_node *n);
+struct ps_rule_node *ps_ruleset_find(struct ps_ruleset *rs,
+				     const struct ps_rule *key);
+const struct ps_rule *ps_ruleset_conflict(struct ps_ruleset *rs,
+					  const struct ps_rule *r);
+void ps_ruleset_insert(struct ps_ruleset *rs, struct ps_rule_node *n);
+void ps_ruleset_erase(struct ps_ruleset *rs, struct ps_rule_node *n);
+void ps_ruleset_free(struct ps_ruleset *rs);
+int ps_ruleset_from_array(struct ps_ruleset *rs, const struct ps_rule *rules,
+			  u32 n);
+void ps_rule_iter_start(struct ps_rule_iter *it, struct ps_ruleset *rs,
+			const struct ps_rule *after);
+const struct ps_rule *ps_rule_iter_next(struct ps_rule_iter *it);
+
 /* table.c */
+extern const struct ps_table ps_empty_table;
+struct ps_dp_service *ps_dp_service_new(const struct ps_service *svc);
+int ps_tops_build(struct ps_table *t, const struct ps_rule *rules, u32 nrules,
+		  size_t *bytes);
 struct ps_table *ps_table_build(const struct list_head *services,
 				u32 nservices, const struct ps_rule *rules,
-				u32 nrules, const struct ps_settings *s);
+				u32 nrules, const struct ps_settings *s,
+				size_t *bytes);
+void ps_tops_free(struct ps_table *t);
+struct ps_slots *ps_slots_alloc(u32 cap);
+void ps_slots_free(struct ps_slots *sl);
+u32 ps_slots_cap(u32 n);
+size_t ps_slots_bytes(const struct ps_slots *sl);
+void ps_table_free(struct ps_table *t);
+void ps_table_free_rcu(struct ps_table *t);
+u32 ps_top_lookup(const struct ps_top *top, unsigned int port);
+
+/* update.c */
+extern bool ps_check_updates;
+int ps_update_begin(struct ps_update *upd, struct ps_net *pn);
+void ps_update_whole(struct ps_update *upd, struct ps_table *t, size_t bytes);
+int ps_update_rule(struct ps_update *upd, const struct ps_rule *r, u32 entry);
+int ps_update_service_new(struct ps_update *upd, struct ps_service *svc);
+int ps_update_service_set(struct ps_update *upd, struct ps_service *svc);
+void ps_update_service_del(struct ps_update *upd, struct ps_service *svc);
+int ps_update_prepare(struct ps_update *upd);
+void ps_update_publish(struct ps_update *upd);
+void ps_update_abort(struct ps_update *upd);
+int ps_update_checked(struct ps_net *pn, struct netlink_ext_ack *extack);
 
 /* deps.c */
 int ps_defrag_get(struct net *net, struct netlink_ext_ack *extack);
@@ -383,16 +583,12 @@ int ps_conntrack_get(struct net *net, struct netlink_ext_ack *extack);
 void ps_conntrack_put(struct net *net);
 
 /* commit.c */
-int ps_commit(struct ps_net *pn, const struct list_head *services,
-	      u32 nservices, const struct ps_rule *rules, u32 nrules,
+int ps_commit(struct ps_net *pn, struct ps_update *upd,
 	      const struct ps_settings *s, struct netlink_ext_ack *extack);
 void ps_net_deactivate(struct ps_net *pn);
 void ps_net_release(struct ps_net *pn);
 int ps_recommit_with(struct ps_net *pn, const struct ps_settings *s,
 		     struct netlink_ext_ack *extack);
-int ps_recommit(struct ps_net *pn, struct netlink_ext_ack *extack);
-int ps_commit_rules(struct ps_net *pn, struct ps_rule *rules, u32 n,
-		    struct netlink_ext_ack *extack);
 
 /* hook.c */
 unsigned int ps_hook_fn(void *priv, struct sk_buff *skb,

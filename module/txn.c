@@ -18,6 +18,7 @@ void ps_txn_free(struct ps_txn *txn)
 	if (!txn)
 		return;
 	ps_config_free(&txn->cfg);
+	kvfree(txn->rules);
 	kfree(txn);
 }
 
@@ -93,31 +94,31 @@ static int ps_txn_add_rule(struct ps_net *pn, struct ps_txn *txn,
 			   const struct nlattr *attr,
 			   struct netlink_ext_ack *extack)
 {
-	struct ps_config *cfg = &txn->cfg;
 	struct ps_rule *grown;
 	int err;
 
-	if (cfg->nrules >= pn->max_rules) {
+	if (txn->nrules >= pn->max_rules) {
 		NL_SET_ERR_MSG_FMT(extack, "too many rules (limit %u)",
 				   pn->max_rules);
 		return -ENOSPC;
 	}
-	if (cfg->nrules == cfg->rules_cap) {
-		u32 cap = max(cfg->rules_cap * 2, 64U);
+	if (txn->nrules == txn->rules_cap) {
+		u32 cap = max(txn->rules_cap * 2, 64U);
 
 		grown = kvmalloc_array(cap, sizeof(*grown), PS_GFP_CONFIG);
 		if (!grown)
 			return -ENOMEM;
-		if (cfg->nrules)
-			memcpy(grown, cfg->rules, cfg->nrules * sizeof(*grown));
-		kvfree(cfg->rules);
-		cfg->rules = grown;
-		cfg->rules_cap = cap;
+		if (txn->nrules)
+			memcpy(grown, txn->rules, txn->nrules * sizeof(*grown));
+		kvfree(txn->rules);
+		txn->rules = grown;
+		txn->rules_cap = cap;
 	}
-	err = ps_rule_parse(cfg, attr, &cfg->rules[cfg->nrules], true, extack);
+	err = ps_rule_parse(&txn->cfg, attr, &txn->rules[txn->nrules], true,
+			    extack);
 	if (err)
 		return err;
-	cfg->rules[cfg->nrules++].svc->nrules++;
+	txn->rules[txn->nrules++].svc->nrules++;
 	return 0;
 }
 
@@ -185,10 +186,15 @@ int portsteer_nl_replace_commit_doit(struct sk_buff *skb, struct genl_info *info
 {
 	struct ps_net *pn = ps_info_pn(info);
 	struct ps_settings settings;
+	struct ps_ruleset rules;
+	struct ps_update upd;
+	struct ps_table *t;
 	struct ps_txn *txn;
+	size_t bytes;
 	u32 a, b;
 	int err;
 
+	ps_ruleset_init(&rules);
 	mutex_lock(&pn->lock);
 	txn = ps_txn_get(pn, info, &err);
 	if (!txn)
@@ -200,12 +206,12 @@ int portsteer_nl_replace_commit_doit(struct sk_buff *skb, struct genl_info *info
 		err = -ESTALE;
 		goto drop;
 	}
-	ps_rules_sort(txn->cfg.rules, txn->cfg.nrules);
-	if (ps_rules_check(txn->cfg.rules, txn->cfg.nrules, &a, &b)) {
+	ps_rules_sort(txn->rules, txn->nrules);
+	if (ps_rules_check(txn->rules, txn->nrules, &a, &b)) {
 		char sa[32], sb[32];
 
-		ps_rule_str(sa, sizeof(sa), &txn->cfg.rules[a]);
-		ps_rule_str(sb, sizeof(sb), &txn->cfg.rules[b]);
+		ps_rule_str(sa, sizeof(sa), &txn->rules[a]);
+		ps_rule_str(sb, sizeof(sb), &txn->rules[b]);
 		NL_SET_ERR_MSG_FMT(info->extack, "rules overlap: %s and %s",
 				   sa, sb);
 		err = -EEXIST;
@@ -216,17 +222,39 @@ int portsteer_nl_replace_commit_doit(struct sk_buff *skb, struct genl_info *info
 	err = ps_settings_check(&settings, info->extack);
 	if (err)
 		goto drop;
-	ps_txn_swap_stats(pn, txn);
-	err = ps_commit(pn, &txn->cfg.services, txn->cfg.nservices,
-			txn->cfg.rules, txn->cfg.nrules, &settings,
-			info->extack);
-	if (err) {
-		ps_txn_swap_stats(pn, txn);
+	/* The model's rule set and the table, built whole, as one change. */
+	err = ps_ruleset_from_array(&rules, txn->rules, txn->nrules);
+	if (err)
 		goto drop;
+	err = ps_update_begin(&upd, pn);
+	if (err)
+		goto err_rules;
+	/* The table counts into the counters the services keep. */
+	ps_txn_swap_stats(pn, txn);
+	t = ps_table_build(&txn->cfg.services, txn->cfg.nservices, txn->rules,
+			   txn->nrules, &settings, &bytes);
+	if (!t) {
+		ps_update_abort(&upd);
+		NL_SET_ERR_MSG(info->extack, "out of memory building the lookup table");
+		err = -ENOMEM;
+		goto err_stats;
 	}
+	ps_update_whole(&upd, t, bytes);
+	upd.nrules = txn->nrules;
+	upd.nct = txn->cfg.nct;
+	err = ps_commit(pn, &upd, &settings, info->extack);
+	if (err)
+		goto err_stats;
 	ps_config_free(&pn->cfg);
 	ps_config_move(&pn->cfg, &txn->cfg);
+	pn->cfg.rules = rules;
 	ps_notify(pn, PORTSTEER_REPLACE_COMMIT_NTF, NULL, NULL, 0, false);
+	err = ps_update_checked(pn, info->extack);
+	goto drop;
+err_stats:
+	ps_txn_swap_stats(pn, txn);
+err_rules:
+	ps_ruleset_free(&rules);
 drop:
 	ps_txn_drop(pn);
 out:

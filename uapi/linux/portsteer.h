@@ -20,9 +20,14 @@
  * enum portsteer_f - Flags of the flags attribute.
  * @PORTSTEER_F_WITH_RULES: service-del also deletes the rules that use the
  *   service.
+ * @PORTSTEER_F_REPLACE: rule-new changes the service of a rule with the same
+ *   family, proto, direction, port-min and port-max, in the same one change,
+ *   instead of refusing it as an overlap (generic netlink has no
+ *   NLM_F_REPLACE).
  */
 enum portsteer_f {
 	PORTSTEER_F_WITH_RULES = 1,
+	PORTSTEER_F_REPLACE = 2,
 };
 
 /**
