@@ -14,15 +14,14 @@
 
 static int usage_error(const char *err)
 {
-	fprintf(stderr, PROG_NAME ": %s\n", err);
+	ctl_err("%s\n", err);
 	return EXIT_USAGE;
 }
 
 static int no_args(int argc, char **argv, const char *what)
 {
 	if (argc > 0) {
-		fprintf(stderr, PROG_NAME ": unexpected argument '%s' after '%s'\n",
-			argv[0], what);
+		ctl_err("unexpected argument '%s' after '%s'\n", argv[0], what);
 		return -1;
 	}
 	return 0;
@@ -84,8 +83,7 @@ int cmd_service_del(int argc, char **argv)
 	if (argc < 1)
 		return usage_error("service del: missing service name");
 	if (!valid_service_name(argv[0])) {
-		fprintf(stderr, PROG_NAME ": invalid service name '%s'\n",
-			argv[0]);
+		ctl_err("invalid service name '%s'\n", argv[0]);
 		return EXIT_USAGE;
 	}
 	if (argc > 1 && !strcmp(argv[1], "with-rules"))
@@ -151,37 +149,42 @@ int cmd_service_show(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int rule_change(int argc, char **argv, bool add)
+static const char *const rule_op_words[] = {
+	[CTL_RULE_ADD] = "rule add",
+	[CTL_RULE_DEL] = "rule del",
+	[CTL_RULE_REPLACE] = "rule replace",
+};
+
+static int rule_change(int argc, char **argv, enum ctl_rule_op op)
 {
 	char err[CTL_ERR_MAX], what[CTL_ERR_MAX];
 	struct ctl_rule *rules;
 	struct nlmsghdr *nlh;
 	struct ctl_nl nl;
-	size_t n, i;
+	size_t n;
 	char *buf;
 	int ret;
 
-	join(what, sizeof(what), add ? "rule add" : "rule del", argc, argv);
-	if (parse_rule_cmd(argc, argv, add, &rules, &n, err))
+	if (parse_rule_cmd(argc, argv, op != CTL_RULE_DEL, &rules, &n, err))
 		return usage_error(err);
 	if (ctl_nl_open(&nl)) {
 		free(rules);
 		return EXIT_ERROR;
 	}
+	/* what, for messages, only when there is one: batches add many rules */
 	buf = xrealloc(NULL, NL_MSG_SIZE);
-	nlh = ctl_nl_msg(&nl, buf, add ? PORTSTEER_CMD_RULE_NEW :
-					PORTSTEER_CMD_RULE_DEL, 0);
-	for (i = 0; i < n; i++) {
-		if (!ctl_put_rule(nlh, NL_MSG_SIZE - 1024, &rules[i], true)) {
-			fprintf(stderr, PROG_NAME
-				": %s: too many ports for one command\n", what);
-			ret = -EMSGSIZE;
-			goto out;
-		}
+	nlh = ctl_rule_msg(&nl, buf, NL_MSG_SIZE - 1024, op, rules, n);
+	if (!nlh) {
+		join(what, sizeof(what), rule_op_words[op], argc, argv);
+		ctl_err("%s: too many ports for one command\n", what);
+		ret = -EMSGSIZE;
+		goto out;
 	}
 	ret = ctl_nl_do(&nl, nlh, NULL, NULL);
-	if (ret)
+	if (ret) {
+		join(what, sizeof(what), rule_op_words[op], argc, argv);
 		nl_error(&nl.s, ret, "%s", what);
+	}
 out:
 	free(buf);
 	free(rules);
@@ -191,12 +194,17 @@ out:
 
 int cmd_rule_add(int argc, char **argv)
 {
-	return rule_change(argc, argv, true);
+	return rule_change(argc, argv, CTL_RULE_ADD);
 }
 
 int cmd_rule_del(int argc, char **argv)
 {
-	return rule_change(argc, argv, false);
+	return rule_change(argc, argv, CTL_RULE_DEL);
+}
+
+int cmd_rule_replace(int argc, char **argv)
+{
+	return rule_change(argc, argv, CTL_RULE_REPLACE);
 }
 
 int cmd_rule_show(int argc, char **argv)
@@ -305,8 +313,7 @@ int cmd_stats(int argc, char **argv)
 		return ret ? EXIT_ERROR : EXIT_OK;
 	}
 	if (argc > 0 && strcmp(argv[0], "show")) {
-		fprintf(stderr, PROG_NAME ": unknown command 'stats %s'\n",
-			argv[0]);
+		ctl_err("unknown command 'stats %s'\n", argv[0]);
 		return EXIT_USAGE;
 	}
 	if (ctl_nl_open(&nl))
@@ -518,8 +525,7 @@ int cmd_apply(int argc, char **argv)
 		f = fopen(argv[0], "re");
 		fname = argv[0];
 		if (!f) {
-			fprintf(stderr, PROG_NAME ": cannot open '%s': %s\n",
-				fname, strerror(errno));
+			ctl_err("cannot open '%s': %s\n", fname, strerror(errno));
 			return EXIT_ERROR;
 		}
 	}
@@ -527,8 +533,8 @@ int cmd_apply(int argc, char **argv)
 	if (f != stdin)
 		fclose(f);
 	if (errors) {
-		fprintf(stderr, PROG_NAME ": %s: %d error%s, nothing applied\n",
-			fname, errors, errors > 1 ? "s" : "");
+		ctl_err("%s: %d error%s, nothing applied\n", fname, errors,
+			errors > 1 ? "s" : "");
 		config_free(&cfg);
 		return EXIT_ERROR;
 	}
@@ -558,7 +564,7 @@ int cmd_save(int argc, char **argv)
 	} else {
 		print_save(stdout, &cfg);
 		if (fflush(stdout) || ferror(stdout)) {
-			fprintf(stderr, PROG_NAME ": save: write error\n");
+			ctl_err("save: write error\n");
 			ret = -EIO;
 		}
 	}

@@ -133,8 +133,8 @@ static void nfq_verdict(struct listener *l, uint16_t queue, uint32_t id)
 	mnl_attr_put(nlh, NFQA_VERDICT_HDR, sizeof(vh), &vh);
 	ret = nlsock_send(&l->s, nlh);
 	if (ret)
-		fprintf(stderr, PROG_NAME ": verdict on queue %u packet %u: %s\n",
-			queue, id, strerror(-ret));
+		ctl_err("verdict on queue %u packet %u: %s\n", queue, id,
+			strerror(-ret));
 }
 
 struct pkt_info {
@@ -341,8 +341,7 @@ static int cb_nfq_error(const struct nlmsghdr *nlh, void *data)
 
 	(void)data;
 	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(*e) && e->error)
-		fprintf(stderr, PROG_NAME ": nfnetlink_queue: %s\n",
-			strerror(-e->error));
+		ctl_err("nfnetlink_queue: %s\n", strerror(-e->error));
 	return MNL_CB_OK;
 }
 
@@ -355,8 +354,7 @@ static int receive(struct listener *l)
 		   MSG_DONTWAIT);
 	if (len < 0) {
 		if (errno == ENOBUFS) {
-			fprintf(stderr, PROG_NAME
-				": listen: socket buffer overrun, packets lost\n");
+			ctl_err("listen: socket buffer overrun, packets lost\n");
 			return 0;
 		}
 		return -errno;
@@ -485,7 +483,7 @@ static int listen_args(int argc, char **argv, struct listener *l,
 		if (argc < 2)
 			return listen_usage();
 		if (parse_queue_range(argv[1], &l->queue, &l->count, err)) {
-			fprintf(stderr, PROG_NAME ": %s\n", err);
+			ctl_err("%s\n", err);
 			return EXIT_USAGE;
 		}
 		argc -= 2;
@@ -522,14 +520,12 @@ static int listen_args(int argc, char **argv, struct listener *l,
 			argc++;
 			argv--;
 		} else {
-			fprintf(stderr, PROG_NAME ": listen: unknown argument '%s'\n",
-				argv[0]);
+			ctl_err("listen: unknown argument '%s'\n", argv[0]);
 			return listen_usage();
 		}
 		continue;
 bad:
-		fprintf(stderr, PROG_NAME ": listen: invalid %s '%s'\n",
-			argv[0], argv[1]);
+		ctl_err("listen: invalid %s '%s'\n", argv[0], argv[1]);
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;

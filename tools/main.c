@@ -3,6 +3,7 @@
  * portsteerctl: configure portsteer, the NFQUEUE port steering module.
  *
  *   portsteerctl [-j] [-s] [-n] [--netns NAME] OBJECT COMMAND ...
+ *   portsteerctl [-j] [-s] [-n] [--netns NAME] [--force] -b FILE|-
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,12 +22,7 @@
 
 struct ctl_opts opts;
 
-static const struct command {
-	const char *object;
-	const char *command;	/* NULL: the object is the command */
-	int (*fn)(int argc, char **argv);
-	const char *usage;
-} commands[] = {
+static const struct ctl_command commands[] = {
 	{ "show", NULL, cmd_show, "show" },
 	{ "service", "show", cmd_service_show, "service show [NAME]" },
 	{ "service", "add", cmd_service_add,
@@ -39,6 +35,8 @@ static const struct command {
 	{ "rule", "show", cmd_rule_show, "rule show" },
 	{ "rule", "add", cmd_rule_add,
 	  "rule add [ip|ip6|inet] PROTO dport|sport|port PORTS service NAME" },
+	{ "rule", "replace", cmd_rule_replace,
+	  "rule replace [ip|ip6|inet] PROTO dport|sport|port PORTS service NAME" },
 	{ "rule", "del", cmd_rule_del,
 	  "rule del [ip|ip6|inet] PROTO dport|sport|port PORTS" },
 	{ "stats", NULL, cmd_stats, "stats [reset]" },
@@ -63,6 +61,7 @@ static void usage(FILE *f)
 
 	fprintf(f, "Usage: " PROG_NAME
 		" [-j|--json] [-s|--stats] [-n|--numeric] [--netns NAME] OBJECT COMMAND ...\n"
+		"       " PROG_NAME " [OPTIONS] [--force] -b|--batch FILE|-\n"
 		"       " PROG_NAME " --help | --version\n\nCommands:\n");
 	for (i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %s\n", commands[i].usage);
@@ -71,6 +70,8 @@ static void usage(FILE *f)
 		"MARK: VALUE[/MASK], decimal or 0x hex (mark 0x1, ctmark 0x100/0xff00).\n"
 		"HOOK: prerouting, input, forward, output (hook input,output).\n"
 		"Without a command, an object shows itself; without an object, show.\n"
+		"-b FILE: a command a line, as after " PROG_NAME ", over one netlink\n"
+		"socket; stops at the first that fails (--force: runs them all).\n"
 		"See portsteerctl(8).\n");
 }
 
@@ -107,15 +108,23 @@ int main(int argc, char **argv)
 		{ "stats", no_argument, NULL, 's' },
 		{ "numeric", no_argument, NULL, 'n' },
 		{ "netns", required_argument, NULL, 'N' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *cmd;
-	size_t i;
-	int c;
+	static const struct ctl_command_table table = {
+		.cmds = commands,
+		.n = N_COMMANDS,
+		.usage = usage,
+	};
+	const char *batch = NULL;
+	bool force = false;
+	int c, ret;
+	FILE *f;
 
-	while ((c = getopt_long(argc, argv, "+jsnhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jsnhVb:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			opts.json = true;
@@ -128,6 +137,12 @@ int main(int argc, char **argv)
 			break;
 		case 'N':
 			opts.netns = optarg;
+			break;
+		case 'b':
+			batch = optarg;
+			break;
+		case 'F':
+			force = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -142,34 +157,30 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (batch && argc > 0) {
+		ctl_err("unexpected argument '%s' after '--batch %s'\n",
+			argv[0], batch);
+		return EXIT_USAGE;
+	}
 	if (argc > 0 && !strcmp(argv[0], "help")) {
 		usage(stdout);
 		return EXIT_OK;
 	}
 	if (opts.netns && enter_netns(opts.netns))
 		return EXIT_ERROR;
+	if (batch) {
+		if (!strcmp(batch, "-"))
+			return ctl_batch(&table, stdin, "<stdin>", force);
+		f = fopen(batch, "re");
+		if (!f) {
+			ctl_err("cannot open '%s': %s\n", batch, strerror(errno));
+			return EXIT_ERROR;
+		}
+		ret = ctl_batch(&table, f, batch, force);
+		fclose(f);
+		return ret;
+	}
 	if (argc == 0)
 		return cmd_show(0, argv);
-
-	cmd = argc > 1 ? argv[1] : "show";
-	for (i = 0; i < N_COMMANDS; i++) {
-		const struct command *k = &commands[i];
-
-		if (strcmp(k->object, argv[0]))
-			continue;
-		if (!k->command)
-			return k->fn(argc - 1, argv + 1);
-		if (!strcmp(k->command, cmd))
-			return k->fn(argc > 1 ? argc - 2 : 0, argv + 2);
-	}
-	for (i = 0; i < N_COMMANDS; i++)
-		if (!strcmp(commands[i].object, argv[0]))
-			break;
-	if (i < N_COMMANDS)
-		fprintf(stderr, PROG_NAME ": unknown command '%s %s'\n",
-			argv[0], cmd);
-	else
-		fprintf(stderr, PROG_NAME ": unknown object '%s'\n", argv[0]);
-	usage(stderr);
-	return EXIT_USAGE;
+	return ctl_dispatch(&table, argc, argv);
 }

@@ -205,8 +205,7 @@ int cmd_monitor(int argc, char **argv)
 
 	if (argc == 2 && !strcmp(argv[0], "count")) {
 		if (parse_u32(argv[1], UINT32_MAX, &v) || !v) {
-			fprintf(stderr, PROG_NAME ": monitor: invalid count '%s'\n",
-				argv[1]);
+			ctl_err("monitor: invalid count '%s'\n", argv[1]);
 			return EXIT_USAGE;
 		}
 		m.max = v;
@@ -214,10 +213,11 @@ int cmd_monitor(int argc, char **argv)
 		fprintf(stderr, "usage: " PROG_NAME " monitor [count N]\n");
 		return EXIT_USAGE;
 	}
-	if (ctl_nl_open(&nl))
+	/* its own socket: a batch's must not receive notifications */
+	if (ctl_nl_open_own(&nl))
 		return EXIT_ERROR;
 	if (!nl.mcgrp_config) {
-		fprintf(stderr, PROG_NAME ": monitor: the family has no multicast group '%s'\n",
+		ctl_err("monitor: the family has no multicast group '%s'\n",
 			PORTSTEER_MCGRP_CONFIG);
 		ctl_nl_close(&nl);
 		return EXIT_ERROR;
@@ -247,8 +247,7 @@ int cmd_monitor(int argc, char **argv)
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
 			if (errno == ENOBUFS) {
-				fprintf(stderr, PROG_NAME
-					": monitor: notifications lost (receive buffer overrun)\n");
+				ctl_err("monitor: notifications lost (receive buffer overrun)\n");
 				continue;
 			}
 			nl_error(NULL, -errno, "monitor");

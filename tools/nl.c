@@ -23,7 +23,7 @@ void nl_error(struct nlsock *s, int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, PROG_NAME ": ");
+	fputs(ctl_err_prefix(), stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -77,6 +77,7 @@ struct talk_ctx {
 	mnl_cb_t cb;
 	void *data;
 	int err;
+	bool final;	/* the ack or the end of the dump was seen */
 };
 
 /* The extended ack attributes that follow an error or done message. */
@@ -104,6 +105,7 @@ static int cb_error(const struct nlmsghdr *nlh, void *data)
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 	size_t off;
 
+	c->final = true;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e)) {
 		c->err = -EBADMSG;
 		return MNL_CB_ERROR;
@@ -122,6 +124,7 @@ static int cb_done(const struct nlmsghdr *nlh, void *data)
 {
 	struct talk_ctx *c = data;
 
+	c->final = true;
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 		c->s->dump_intr = true;
 	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int)) {
@@ -169,6 +172,20 @@ int nlsock_send(struct nlsock *s, struct nlmsghdr *nlh)
 }
 
 /*
+ * Reads and drops what an earlier request left unread (the rest of a dump
+ * whose callback failed, an ack after a failed reply), so that the socket
+ * can serve the next request: batches keep one socket.
+ */
+static void nlsock_drain(struct nlsock *s)
+{
+	int fd = mnl_socket_get_fd(s->sock);
+
+	while (recv(fd, s->rbuf, NL_RECV_SIZE, MSG_DONTWAIT) > 0)
+		;
+	s->unread = false;
+}
+
+/*
  * Sends one request and processes its replies until the ack (or the end of
  * the dump). cb sees every reply that is not a control message.
  */
@@ -180,6 +197,8 @@ int nlsock_talk(struct nlsock *s, struct nlmsghdr *nlh, mnl_cb_t cb,
 	ssize_t len;
 	int ret;
 
+	if (s->unread)
+		nlsock_drain(s);
 	s->ext_msg[0] = '\0';
 	s->dump_intr = false;
 	seq = ++s->seq;
@@ -190,14 +209,21 @@ int nlsock_talk(struct nlsock *s, struct nlmsghdr *nlh, mnl_cb_t cb,
 		return ret;
 	for (;;) {
 		len = mnl_socket_recvfrom(s->sock, s->rbuf, NL_RECV_SIZE);
-		if (len < 0)
-			return -errno;
+		if (len < 0) {
+			ret = -errno;
+			s->unread = true;
+			return ret;
+		}
 		ret = mnl_cb_run2(s->rbuf, len, seq, s->portid, cb_data, &c,
 				  ctl_cbs, NLMSG_MIN_TYPE);
 		if (ret == MNL_CB_STOP)
 			return 0;
-		if (ret < 0)
-			return c.err ? c.err : (errno ? -errno : -EIO);
+		if (ret < 0) {
+			ret = c.err ? c.err : (errno ? -errno : -EIO);
+			if (!c.final)
+				s->unread = true;
+			return ret;
+		}
 	}
 }
 
@@ -252,7 +278,12 @@ static int cb_family(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int ctl_nl_open(struct ctl_nl *nl)
+/* The connection of a batch, while ctl_nl_share() is on. */
+static struct ctl_nl shared;
+static bool sharing;
+
+/* A connection of its own (monitor's, which joins a group). */
+int ctl_nl_open_own(struct ctl_nl *nl)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct family_info fi = { 0 };
@@ -275,8 +306,7 @@ int ctl_nl_open(struct ctl_nl *nl)
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, PORTSTEER_GENL_NAME);
 	ret = nlsock_talk(&nl->s, nlh, cb_family, &fi);
 	if (ret == -ENOENT) {
-		fprintf(stderr, PROG_NAME
-			": generic netlink family '%s' not found: is the portsteer module loaded?\n",
+		ctl_err("generic netlink family '%s' not found: is the portsteer module loaded?\n",
 			PORTSTEER_GENL_NAME);
 		goto err;
 	}
@@ -294,9 +324,39 @@ err:
 	return ret ? ret : -EPROTO;
 }
 
+/*
+ * The connection of a command: its own, or in a batch the batch's, opened
+ * by the first command that needs it and kept for the next ones.
+ */
+int ctl_nl_open(struct ctl_nl *nl)
+{
+	int ret;
+
+	if (sharing && shared.s.sock) {
+		*nl = shared;
+		return 0;
+	}
+	ret = ctl_nl_open_own(nl);
+	if (!ret && sharing)
+		shared = *nl;
+	return ret;
+}
+
 void ctl_nl_close(struct ctl_nl *nl)
 {
+	if (sharing && shared.s.sock && nl->s.sock == shared.s.sock) {
+		shared = *nl;	/* its sequence number, what is unread */
+		return;
+	}
 	nlsock_close(&nl->s);
+}
+
+/* Batches: on, commands share one connection; off, it is closed. */
+void ctl_nl_share(bool on)
+{
+	if (!on && shared.s.sock)
+		nlsock_close(&shared.s);
+	sharing = on;
 }
 
 struct nlmsghdr *ctl_nl_msg(struct ctl_nl *nl, void *buf, uint8_t cmd,
@@ -715,6 +775,32 @@ bool ctl_put_rule(struct nlmsghdr *nlh, size_t size, const struct ctl_rule *r,
 cancel:
 	mnl_attr_nest_cancel(nlh, nest);
 	return false;
+}
+
+/*
+ * The one request of rule add, del or replace: RULE_NEW, RULE_DEL, or
+ * RULE_NEW with the replace flag (a rule of the same family, protocol,
+ * direction and ports changes its service in place, others are added;
+ * generic netlink refuses NLM_F_REPLACE). NULL when the rules do not fit
+ * in size.
+ */
+struct nlmsghdr *ctl_rule_msg(struct ctl_nl *nl, void *buf, size_t size,
+			      enum ctl_rule_op op, const struct ctl_rule *rules,
+			      size_t n)
+{
+	uint8_t cmd = PORTSTEER_CMD_RULE_NEW;
+	struct nlmsghdr *nlh;
+	size_t i;
+
+	if (op == CTL_RULE_DEL)
+		cmd = PORTSTEER_CMD_RULE_DEL;
+	nlh = ctl_nl_msg(nl, buf, cmd, 0);
+	if (op == CTL_RULE_REPLACE)
+		mnl_attr_put_u32(nlh, PORTSTEER_A_FLAGS, PORTSTEER_F_REPLACE);
+	for (i = 0; i < n; i++)
+		if (!ctl_put_rule(nlh, size, &rules[i], op != CTL_RULE_DEL))
+			return NULL;
+	return nlh;
 }
 
 bool ctl_put_settings(struct nlmsghdr *nlh, size_t size,

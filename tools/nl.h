@@ -25,6 +25,7 @@ struct nlsock {
 	char *rbuf;
 	char ext_msg[256];
 	bool dump_intr;
+	bool unread;		/* replies of the last request left unread */
 };
 
 int nlsock_open(struct nlsock *s, int bus);
@@ -41,7 +42,9 @@ struct ctl_nl {
 };
 
 int ctl_nl_open(struct ctl_nl *nl);
+int ctl_nl_open_own(struct ctl_nl *nl);
 void ctl_nl_close(struct ctl_nl *nl);
+void ctl_nl_share(bool on);
 struct nlmsghdr *ctl_nl_msg(struct ctl_nl *nl, void *buf, uint8_t cmd,
 			    uint16_t flags);
 int ctl_nl_do(struct ctl_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
@@ -64,6 +67,9 @@ bool ctl_put_rule(struct nlmsghdr *nlh, size_t size, const struct ctl_rule *r,
 		  bool with_service);
 bool ctl_put_settings(struct nlmsghdr *nlh, size_t size,
 		      const struct ctl_settings *set);
+struct nlmsghdr *ctl_rule_msg(struct ctl_nl *nl, void *buf, size_t size,
+			      enum ctl_rule_op op, const struct ctl_rule *rules,
+			      size_t n);
 
 /* Dumps into arrays, consistent with each other (same generation) */
 int ctl_get_services(struct ctl_nl *nl, struct ctl_service **svcs, size_t *n,

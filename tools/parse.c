@@ -103,27 +103,31 @@ static int parse_one_port(uint8_t proto, const char *s, const char *ctx,
 /*
  * One item of a port list: PORT, or a range PORT-PORT where either side may
  * be a name. Names may contain '-', so the whole item is tried as a name
- * first, then each '-' as the range separator.
+ * first, then each '-' as the range separator; digits and one '-' are a
+ * numeric range, never looked up as a name.
  */
 static int parse_port_item(uint8_t proto, char *item, const char *ctx,
 			   uint16_t *min, uint16_t *max, char *err)
 {
-	char tmp[CTL_ERR_MAX], *dash;
+	char tmp[CTL_ERR_MAX], *dash = strchr(item, '-');
+	bool numeric;
 	int p, ret;
 
-	if (!strchr(item, '-')) {
+	if (!dash) {
 		ret = parse_one_port(proto, item, ctx, min, err);
 		*max = *min;
 		return ret;
 	}
-	p = services_port(item, proto);
-	if (p > 0) {
-		*min = *max = p;
-		return 0;
+	numeric = strspn(item, "0123456789-") == strlen(item);
+	if (!numeric || dash != strrchr(item, '-')) {
+		p = services_port(item, proto);
+		if (p > 0) {
+			*min = *max = p;
+			return 0;
+		}
 	}
-	if (strspn(item, "0123456789-") == strlen(item)) {
+	if (numeric) {
 		/* numeric A-B: say exactly what is wrong */
-		dash = strchr(item, '-');
 		if (dash == item || dash != strrchr(item, '-') || !dash[1]) {
 			seterr(err, "invalid port range '%s' in '%s'", item, ctx);
 			return -EINVAL;
@@ -169,18 +173,59 @@ void format_rule(char *buf, size_t len, const struct ctl_rule *r)
 			 r->port_min, r->port_max);
 }
 
-static const struct ctl_rule *sort_base;
-
-static int cmp_rule_idx(const void *a, const void *b)
+/* The order of the sweep below: proto, then port_min (24 bits). */
+static uint32_t sweep_key(const struct ctl_rule *r)
 {
-	const struct ctl_rule *x = &sort_base[*(const size_t *)a];
-	const struct ctl_rule *y = &sort_base[*(const size_t *)b];
+	return (uint32_t)r->proto << 16 | r->port_min;
+}
 
-	if (x->proto != y->proto)
-		return x->proto - y->proto;
-	if (x->port_min != y->port_min)
-		return x->port_min - y->port_min;
-	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+#define SORT_SMALL	16
+
+/*
+ * Fills idx with the indexes 0..n-1 of rules in sweep_key() order, ties in
+ * input order: an insertion sort for a few rules, else a radix sort, one
+ * stable counting pass per byte of the key, linear in n.
+ */
+static void sort_rules(const struct ctl_rule *rules, size_t n, size_t *idx)
+{
+	size_t count[256], *tmp, *src, *dst, *swap, i, j, sum, c;
+	unsigned int shift;
+	uint32_t key;
+
+	if (n <= SORT_SMALL) {
+		for (i = 0; i < n; i++) {
+			key = sweep_key(&rules[i]);
+			for (j = i; j > 0 && sweep_key(&rules[idx[j - 1]]) > key;
+			     j--)
+				idx[j] = idx[j - 1];
+			idx[j] = i;
+		}
+		return;
+	}
+	tmp = xrealloc(NULL, n * sizeof(*tmp));
+	for (i = 0; i < n; i++)
+		idx[i] = i;
+	src = idx;
+	dst = tmp;
+	for (shift = 0; shift < 24; shift += 8) {
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[sweep_key(&rules[src[i]]) >> shift & 0xff]++;
+		for (i = 0, sum = 0; i < 256; i++) {
+			c = count[i];
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[sweep_key(&rules[src[i]]) >> shift & 0xff]++] =
+				src[i];
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != idx)
+		memcpy(idx, src, n * sizeof(*idx));
+	free(tmp);
 }
 
 /*
@@ -213,10 +258,7 @@ size_t rules_overlaps(const struct ctl_rule *rules, size_t n,
 	if (n < 2)
 		return 0;
 	idx = xrealloc(NULL, n * sizeof(*idx));
-	for (i = 0; i < n; i++)
-		idx[i] = i;
-	sort_base = rules;
-	qsort(idx, n, sizeof(*idx), cmp_rule_idx);
+	sort_rules(rules, n, idx);
 	for (i = 0; i < n && found < max; i++) {
 		const struct ctl_rule *r = &rules[idx[i]];
 		bool hit = false;
@@ -445,6 +487,22 @@ twice:
 	return 0;
 }
 
+/* words joined by blanks into buf, cut at len - 1 as snprintf() would */
+static void join_words(char *buf, size_t len, char **words, int n)
+{
+	size_t k = 0;
+	const char *w;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (i && k + 1 < len)
+			buf[k++] = ' ';
+		for (w = words[i]; *w && k + 1 < len; w++)
+			buf[k++] = *w;
+	}
+	buf[k] = '\0';
+}
+
 /* rule add|del [ip|ip6|inet] PROTO dport|sport|port PORTS [service NAME] */
 int parse_rule_cmd(int argc, char **argv, bool add, struct ctl_rule **rules,
 		   size_t *n, char *err)
@@ -478,8 +536,7 @@ int parse_rule_cmd(int argc, char **argv, bool add, struct ctl_rule **rules,
 		seterr(err, "missing ports after '%s'", argv[i - 1]);
 		return -EINVAL;
 	}
-	snprintf(ctx, sizeof(ctx), "%s %s %s", argv[i - 2], argv[i - 1],
-		 argv[i]);
+	join_words(ctx, sizeof(ctx), argv + i - 2, 3);
 	if (parse_ports(proto, argv[i], ctx, &v, &cnt, err))
 		return -EINVAL;
 	i++;
@@ -646,19 +703,38 @@ int parse_settings_cmd(int argc, char **argv, struct ctl_settings *set,
 	return 0;
 }
 
-/* Splits a line into words at blanks; '#' starts a comment. In place. */
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * Splits a line into words at blanks; '#' starts a comment. In place;
+ * *argv is allocated (free it), NULL-terminated.
+ */
 int split_line(char *line, char ***argv, int *argc)
 {
-	char *save = NULL, *w;
-	char **v = NULL;
-	int n = 0;
+	char **v = NULL, *p = line;
+	int n = 0, cap = 0;
 
 	line[strcspn(line, "#\r\n")] = '\0';
-	for (w = strtok_r(line, " \t", &save); w;
-	     w = strtok_r(NULL, " \t", &save)) {
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		v[n++] = w;
+	for (;;) {
+		while (is_blank(*p))
+			p++;
+		if (!*p)
+			break;
+		if (n + 1 >= cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[n++] = p;
+		while (*p && !is_blank(*p))
+			p++;
+		if (*p)
+			*p++ = '\0';
 	}
+	if (v)
+		v[n] = NULL;
 	*argv = v;
 	*argc = n;
 	return 0;
@@ -674,15 +750,55 @@ void config_free(struct ctl_config *cfg)
 	cfg->n_rules = 0;
 }
 
+/* The services of a file by name: open addressing, index + 1, 0 free. */
+struct svc_index {
+	uint32_t *slots;
+	size_t mask;
+};
+
 static const struct ctl_service *find_service(const struct ctl_config *cfg,
+					      const struct svc_index *ix,
 					      const char *name)
 {
-	size_t i;
+	size_t j;
 
-	for (i = 0; i < cfg->n_services; i++)
-		if (!strcmp(cfg->services[i].name, name))
-			return &cfg->services[i];
+	if (!ix->slots)
+		return NULL;
+	for (j = hash_str(name, HASH_STR_INIT) & ix->mask; ix->slots[j];
+	     j = (j + 1) & ix->mask) {
+		const struct ctl_service *s = &cfg->services[ix->slots[j] - 1];
+
+		if (!strcmp(s->name, name))
+			return s;
+	}
 	return NULL;
+}
+
+static void svc_index_put(struct svc_index *ix, const struct ctl_config *cfg,
+			  size_t i)
+{
+	size_t j = hash_str(cfg->services[i].name, HASH_STR_INIT) & ix->mask;
+
+	while (ix->slots[j])
+		j = (j + 1) & ix->mask;
+	ix->slots[j] = i + 1;
+}
+
+/* Indexes the last service of cfg, growing the table to stay half free. */
+static void svc_index_add(struct svc_index *ix, const struct ctl_config *cfg)
+{
+	size_t size = ix->slots ? ix->mask + 1 : 0, i;
+
+	if (2 * cfg->n_services > size) {
+		size = size ? 2 * size : 64;
+		free(ix->slots);
+		ix->slots = xrealloc(NULL, size * sizeof(*ix->slots));
+		memset(ix->slots, 0, size * sizeof(*ix->slots));
+		ix->mask = size - 1;
+		for (i = 0; i + 1 < cfg->n_services; i++)
+			svc_index_put(ix, cfg, i);
+	}
+	svc_index_put(ix, cfg, cfg->n_services - 1);
 }
 
 static int line_error(FILE *errf, int *errors, const char *fname, int line,
@@ -704,9 +820,9 @@ static int line_error(FILE *errf, int *errors, const char *fname, int line,
 }
 
 /* A "service add" line of a configuration file. */
-static void config_service(struct ctl_config *cfg, int argc, char **argv,
-			   int lineno, const char *fname, FILE *errf,
-			   int *errors)
+static void config_service(struct ctl_config *cfg, struct svc_index *ix,
+			   int argc, char **argv, int lineno,
+			   const char *fname, FILE *errf, int *errors)
 {
 	const struct ctl_service *old;
 	char err[CTL_ERR_MAX];
@@ -716,7 +832,7 @@ static void config_service(struct ctl_config *cfg, int argc, char **argv,
 		line_error(errf, errors, fname, lineno, "%s", err);
 		return;
 	}
-	old = find_service(cfg, s.name);
+	old = find_service(cfg, ix, s.name);
 	if (old) {
 		line_error(errf, errors, fname, lineno,
 			   "duplicate service '%s' (first added at line %d)",
@@ -727,6 +843,7 @@ static void config_service(struct ctl_config *cfg, int argc, char **argv,
 	cfg->services = xrealloc(cfg->services,
 				 (cfg->n_services + 1) * sizeof(s));
 	cfg->services[cfg->n_services++] = s;
+	svc_index_add(ix, cfg);
 }
 
 /* A "rule add" line; @rcap: the room in cfg->rules. */
@@ -787,14 +904,15 @@ static void config_settings(struct ctl_config *cfg, int *settings_line,
 }
 
 /* What a whole file must hold: known services, rules that do not overlap. */
-static void config_check(const struct ctl_config *cfg, const char *fname,
+static void config_check(const struct ctl_config *cfg,
+			 const struct svc_index *ix, const char *fname,
 			 FILE *errf, int *errors)
 {
 	struct ctl_pair *pairs;
 	size_t i, np;
 
 	for (i = 0; i < cfg->n_rules; i++)
-		if (!find_service(cfg, cfg->rules[i].service))
+		if (!find_service(cfg, ix, cfg->rules[i].service))
 			line_error(errf, errors, fname, cfg->rules[i].line,
 				   "unknown service '%s'",
 				   cfg->rules[i].service);
@@ -815,6 +933,27 @@ static void config_check(const struct ctl_config *cfg, const char *fname,
 	free(pairs);
 }
 
+/* The next line of f that has words, split; false at the end of f. */
+bool read_words(FILE *f, struct line_words *w)
+{
+	while (getline(&w->line, &w->cap, f) >= 0) {
+		w->lineno++;
+		free(w->argv);
+		split_line(w->line, &w->argv, &w->argc);
+		if (w->argc)
+			return true;
+	}
+	return false;
+}
+
+void line_words_free(struct line_words *w)
+{
+	free(w->argv);
+	free(w->line);
+	w->argv = NULL;
+	w->line = NULL;
+}
+
 /*
  * Reads a whole configuration file: "service add", "rule add" and
  * "settings set" lines, '#' comments, blank lines. Every error is printed
@@ -823,22 +962,21 @@ static void config_check(const struct ctl_config *cfg, const char *fname,
 int parse_config(FILE *f, const char *fname, struct ctl_config *cfg,
 		 FILE *errf)
 {
-	int settings_line = 0, argc, errors = 0, lineno = 0;
-	size_t cap = 0, rcap = 0;
-	char *line = NULL;
-	char **argv = NULL;
+	int settings_line = 0, argc, errors = 0, lineno;
+	struct line_words w = { 0 };
+	struct svc_index ix = { 0 };
+	size_t rcap = 0;
+	char **argv;
 
 	memset(cfg, 0, sizeof(*cfg));
-	while (getline(&line, &cap, f) >= 0) {
-		lineno++;
-		free(argv);
-		split_line(line, &argv, &argc);
-		if (!argc)
-			continue;
+	while (read_words(f, &w)) {
+		argc = w.argc;
+		argv = w.argv;
+		lineno = w.lineno;
 		if (argc >= 2 && !strcmp(argv[0], "service") &&
 		    !strcmp(argv[1], "add"))
-			config_service(cfg, argc - 2, argv + 2, lineno, fname,
-				       errf, &errors);
+			config_service(cfg, &ix, argc - 2, argv + 2, lineno,
+				       fname, errf, &errors);
 		else if (argc >= 2 && !strcmp(argv[0], "rule") &&
 			 !strcmp(argv[1], "add"))
 			config_rules(cfg, &rcap, argc - 2, argv + 2, lineno,
@@ -853,13 +991,14 @@ int parse_config(FILE *f, const char *fname, struct ctl_config *cfg,
 				   argv[0], argc > 1 ? " " : "",
 				   argc > 1 ? argv[1] : "");
 	}
-	free(argv);
-	free(line);
+	line_words_free(&w);
 	if (ferror(f)) {
-		line_error(errf, &errors, fname, lineno, "read error");
+		line_error(errf, &errors, fname, w.lineno, "read error");
+		free(ix.slots);
 		return errors;
 	}
-	config_check(cfg, fname, errf, &errors);
+	config_check(cfg, &ix, fname, errf, &errors);
+	free(ix.slots);
 	if (errors > MAX_LINE_ERRORS)
 		fprintf(errf, "%s: %d more errors not shown\n", fname,
 			errors - MAX_LINE_ERRORS);

@@ -75,6 +75,13 @@ struct ctl_rule {
 	uint8_t dir;		/* enum portsteer_direction: bits dst, src */
 };
 
+/* What a rule command does: rule add, del, replace */
+enum ctl_rule_op {
+	CTL_RULE_ADD,
+	CTL_RULE_DEL,
+	CTL_RULE_REPLACE,
+};
+
 /* Bits of ctl_settings.have */
 #define CTL_SET_HOOK		(1U << 0)	/* hooks */
 #define CTL_SET_PRIORITY		(1U << 1)
@@ -141,12 +148,18 @@ struct ctl_queue_table {
 	size_t n;
 };
 
-/* util (parse.c) */
+/* util (util.c) */
+/* Error messages: "portsteerctl: " then fmt, or "FILE:LINE: " in a batch */
+void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *ctl_err_prefix(void);
+void ctl_set_err_prefix(const char *fname, int line);	/* NULL: reset */
 void *xrealloc(void *p, size_t size);
 int parse_u32(const char *s, uint32_t max, uint32_t *out);
 int parse_s32(const char *s, int32_t *out);
 int parse_u32_hex(const char *s, uint32_t *out);
 bool valid_service_name(const char *s);
+#define HASH_STR_INIT	0x811c9dc5U
+uint32_t hash_str(const char *s, uint32_t h);
 
 /* protocols and families (parse.c) */
 int proto_from_name(const char *s);
@@ -185,6 +198,17 @@ size_t rules_overlaps(const struct ctl_rule *rules, size_t n,
 		      struct ctl_pair *pairs, size_t max);
 void format_rule(char *buf, size_t len, const struct ctl_rule *r);
 int split_line(char *line, char ***argv, int *argc);
+/* The lines of a file as words (read_words): '#' comments, blanks skipped */
+struct line_words {
+	char *line;
+	size_t cap;
+	char **argv;
+	int argc;
+	int lineno;	/* of the last line read */
+};
+
+bool read_words(FILE *f, struct line_words *w);
+void line_words_free(struct line_words *w);
 int parse_config(FILE *f, const char *fname, struct ctl_config *cfg,
 		 FILE *errf);
 void config_free(struct ctl_config *cfg);

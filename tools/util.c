@@ -2,22 +2,54 @@
 /*
  * portsteerctl: the words and numbers every part of the tool uses: decimal
  * and hexadecimal numbers, service names, the names of protocols, families,
- * balance modes, hooks and rule directions, and an allocation that does not
- * fail.
+ * balance modes, hooks and rule directions, a string hash, an allocation
+ * that does not fail, and the prefix of error messages.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 
 #include "portsteerctl.h"
 
+/* "portsteerctl: ", or "FILE:LINE: " while a batch line runs */
+static const char *err_file;
+static int err_line;
+
+void ctl_set_err_prefix(const char *fname, int line)
+{
+	err_file = fname;
+	err_line = line;
+}
+
+/* Made when a message is printed, not for every line of a batch. */
+const char *ctl_err_prefix(void)
+{
+	static char buf[CTL_ERR_MAX];
+
+	if (!err_file)
+		return PROG_NAME ": ";
+	snprintf(buf, sizeof(buf), "%s:%d: ", err_file, err_line);
+	return buf;
+}
+
+void ctl_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(ctl_err_prefix(), stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
 void *xrealloc(void *p, size_t size)
 {
 	p = realloc(p, size ? size : 1);
 	if (!p) {
-		fprintf(stderr, PROG_NAME ": out of memory\n");
+		ctl_err("out of memory\n");
 		exit(EXIT_ERROR);
 	}
 	return p;
@@ -73,6 +105,14 @@ int parse_u32_hex(const char *s, uint32_t *out)
 			      (tolower((unsigned char)*s) - 'a' + 10));
 	*out = v;
 	return 0;
+}
+
+/* FNV-1a over a string, from @h (HASH_STR_INIT for a new hash). */
+uint32_t hash_str(const char *s, uint32_t h)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x01000193;
+	return h;
 }
 
 bool valid_service_name(const char *s)

@@ -70,11 +70,33 @@ cli cli_ctmark_mask_zero 2 "portsteerctl: invalid ctmark '1/0': mask 0 compares 
 cli cli_listen_bad_count 2 "portsteerctl: listen: invalid count 'x'" \
 	listen queue 1 count x
 cli cli_bad_option 2 "$("$ctl" --bogus 2>&1)" --bogus
+cli cli_rule_replace_missing_service 2 "portsteerctl: missing 'service NAME' after 'tcp dport 80'" \
+	rule replace tcp dport 80
+cli cli_rule_replace_bad_port 2 "portsteerctl: invalid port range '90-80' in 'udp port 90-80'" \
+	rule replace ip6 udp port 90-80 service a
+# Batches, with lines that fail before any netlink: nothing reaches a kernel.
+batch=/tmp/ps-unit-batch-$$
+printf '# two bad lines\n\nrule add tcp dport 70000 service a\nrule replace tcp dport 0 service a\n' >"$batch"
+cli cli_batch_stops 2 "$batch:3: invalid port '70000' in 'tcp dport 70000'" -b "$batch"
+cli cli_batch_force 1 "$batch:3: invalid port '70000' in 'tcp dport 70000'
+$batch:4: invalid port '0' in 'tcp dport 0': port 0 is never valid" --force --batch "$batch"
+err=$("$ctl" -j -b - <"$batch" 2>&1 >/dev/null)
+rc=$?
+if [ $rc -eq 2 ] && [ "$err" = "<stdin>:3: invalid port '70000' in 'tcp dport 70000'" ]; then
+	add ok cli_batch_stdin; else add not-ok cli_batch_stdin; results+=("# status $rc: $err"); fi
+printf 'frob\n' >"$batch"
+cli cli_batch_unknown_object 2 "$batch:1: unknown object 'frob'" -b "$batch"
+cli cli_batch_extra_argument 2 "portsteerctl: unexpected argument 'show' after '--batch $batch'" \
+	-b "$batch" show
+rm -f "$batch"
+cli cli_batch_missing_file 1 "portsteerctl: cannot open '$batch': No such file or directory" -b "$batch"
 "$ctl" --version | grep -Eq '^portsteerctl .+' && add ok cli_version || add not-ok cli_version
 help=$("$ctl" --help)
 grep -q 'rule add \[ip|ip6|inet\] PROTO dport|sport|port PORTS service NAME' <<<"$help" &&
 	grep -q 'settings set \[hook HOOK\[,HOOK\.\.\.\]\]' <<<"$help" &&
 	grep -q '\[mark MARK|none\] \[ctmark MARK|none\]' <<<"$help" &&
+	grep -q 'rule replace \[ip|ip6|inet\] PROTO dport|sport|port PORTS service NAME' <<<"$help" &&
+	grep -q '\[--force\] -b|--batch FILE|-' <<<"$help" &&
 	add ok cli_help || add not-ok cli_help
 printf 'service add a queue 1\nrule add tcp dport 80 service b\nflush\n' >/tmp/ps-unit-$$.conf
 err=$("$ctl" apply /tmp/ps-unit-$$.conf 2>&1)

@@ -6,11 +6,15 @@
  * directory as argv[1]; UPDATE_GOLDEN=1 rewrites the golden files.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <netinet/in.h>
+#include <linux/genetlink.h>
 
 #include "nl.h"
+#include "commands.h"
 
 struct ctl_opts opts;
 static const char *golden_dir;
@@ -863,6 +867,243 @@ static void t_netlink_parse(void)
 	       "%d exempt %llu", ret, (unsigned long long)st.exempt);
 }
 
+/*
+ * The one request of rule add, del and replace: its command, its header's
+ * flags, and what its rules carry (direction, port_min, service or "-").
+ */
+static void t_rule_msg(const char *name, enum ctl_rule_op op, const char *line,
+		       uint8_t want_cmd, uint16_t want_flags, const char *want)
+{
+	char buf[4096], words[256], err[CTL_ERR_MAX] = "", got[256] = "", **av;
+	struct ctl_nl nl = { .family = 42 };
+	const struct genlmsghdr *g;
+	const struct nlattr *a, *b;
+	struct ctl_rule *r = NULL;
+	struct nlmsghdr *nlh;
+	size_t n, len = 0;
+	int ac;
+
+	snprintf(words, sizeof(words), "%s", line);
+	ac = split(words, &av);
+	if (parse_rule_cmd(ac, av, op != CTL_RULE_DEL, &r, &n, err)) {
+		free(av);
+		result(false, name, "error: %s", err);
+		return;
+	}
+	free(av);
+	nlh = ctl_rule_msg(&nl, buf, sizeof(buf), op, r, n);
+	free(r);
+	if (!nlh) {
+		result(false, name, "does not fit");
+		return;
+	}
+	g = mnl_nlmsg_get_payload(nlh);
+	mnl_attr_for_each(a, nlh, sizeof(*g)) {
+		const char *svc = "-";
+
+		if (mnl_attr_get_type(a) == PORTSTEER_A_FLAGS)
+			len += snprintf(got + len, sizeof(got) - len,
+					"%sflags %u", len ? "," : "",
+					mnl_attr_get_u32(a));
+		if (mnl_attr_get_type(a) != PORTSTEER_A_RULE)
+			continue;
+		mnl_attr_for_each_nested(b, a)
+			if (mnl_attr_get_type(b) == PORTSTEER_RULE_A_SERVICE)
+				svc = mnl_attr_get_str(b);
+		len += snprintf(got + len, sizeof(got) - len, "%s%lld %lld %s",
+				len ? "," : "",
+				nest_get(a, PORTSTEER_RULE_A_DIRECTION),
+				nest_get(a, PORTSTEER_RULE_A_PORT_MIN), svc);
+	}
+	result(nlh->nlmsg_type == 42 && g->cmd == want_cmd &&
+	       nlh->nlmsg_flags == want_flags && !strcmp(got, want), name,
+	       "type %u cmd %u flags 0x%x, want cmd %u flags 0x%x; got '%s', want '%s'",
+	       nlh->nlmsg_type, g->cmd, nlh->nlmsg_flags, want_cmd, want_flags,
+	       got, want);
+}
+
+static void t_rule_replace(void)
+{
+	t_rule("rule_replace_parse", true,
+	       "ip6 udp dport domain,5000-5010 service dns",
+	       "ip6 udp dport 53 dns,ip6 udp dport 5000-5010 dns");
+	t_rule("rule_replace_parse_sport", true,
+	       "tcp sport 80 service web", "inet tcp sport 80 web");
+	t_cmd_err("rule_replace_missing_service", "rule", "tcp dport 80",
+		  "missing 'service NAME' after 'tcp dport 80'");
+	t_cmd_err("rule_replace_overlap_in_list", "rule",
+		  "tcp dport 80-90,85 service a",
+		  "ports '80-90' and '85' overlap in 'tcp dport 80-90,85'");
+	/*
+	 * rule add: RULE_NEW, no flag but the request's (the ack is talk's);
+	 * replace: the family's replace flag, generic netlink refusing
+	 * NLM_F_REPLACE
+	 */
+	t_rule_msg("rule_msg_add", CTL_RULE_ADD, "tcp dport 80,443 service web",
+		   PORTSTEER_CMD_RULE_NEW, NLM_F_REQUEST,
+		   "-1 80 web,-1 443 web");
+	t_rule_msg("rule_msg_replace", CTL_RULE_REPLACE,
+		   "ip tcp sport 80,443 service web", PORTSTEER_CMD_RULE_NEW,
+		   NLM_F_REQUEST, "flags 2,2 80 web,2 443 web");
+	t_rule_msg("rule_msg_del", CTL_RULE_DEL, "udp port 53",
+		   PORTSTEER_CMD_RULE_DEL, NLM_F_REQUEST, "3 53 -");
+}
+
+/* Batches, over a table of stub commands that log what they were given. */
+static char batch_log[1024];
+static int usage_calls;
+
+static int stub_log(const char *what, int argc, char **argv)
+{
+	size_t len = strlen(batch_log);
+	int i;
+
+	len += snprintf(batch_log + len, sizeof(batch_log) - len, "%s%s",
+			len ? ";" : "", what);
+	for (i = 0; i < argc; i++)
+		len += snprintf(batch_log + len, sizeof(batch_log) - len,
+				" %s", argv[i]);
+	return EXIT_OK;
+}
+
+static int stub_rule_add(int argc, char **argv)
+{
+	return stub_log("rule add", argc, argv);
+}
+
+static int stub_rule_replace(int argc, char **argv)
+{
+	return stub_log("rule replace", argc, argv);
+}
+
+static int stub_show(int argc, char **argv)
+{
+	return stub_log("show", argc, argv);
+}
+
+/* fail N: exits with N, after a message */
+static int stub_fail(int argc, char **argv)
+{
+	stub_log("fail", argc, argv);
+	ctl_err("failed with %s\n", argc ? argv[0] : "?");
+	return argc ? atoi(argv[0]) : EXIT_ERROR;
+}
+
+static void stub_usage(FILE *f)
+{
+	(void)f;
+	usage_calls++;
+}
+
+static const struct ctl_command stub_commands[] = {
+	{ "show", NULL, stub_show, "show" },
+	{ "rule", "add", stub_rule_add, "rule add" },
+	{ "rule", "replace", stub_rule_replace, "rule replace" },
+	{ "fail", NULL, stub_fail, "fail N" },
+};
+
+static const struct ctl_command_table stub_table = {
+	.cmds = stub_commands,
+	.n = N(stub_commands),
+	.usage = stub_usage,
+};
+
+/* Runs text as a batch: its status, the stubs' log, what went to stderr. */
+static void t_batch(const char *name, const char *text, bool force,
+		    int want_rc, const char *want_log, const char *want_err)
+{
+	char err[1024] = "";
+	int fd, saved, rc;
+	FILE *in, *tmp;
+	size_t len;
+
+	batch_log[0] = '\0';
+	usage_calls = 0;
+	in = fmemopen((void *)text, strlen(text), "r");
+	tmp = tmpfile();
+	if (!in || !tmp) {
+		result(false, name, "fmemopen/tmpfile: %s", strerror(errno));
+		return;
+	}
+	fflush(stderr);
+	saved = dup(2);
+	fd = fileno(tmp);
+	dup2(fd, 2);
+	rc = ctl_batch(&stub_table, in, "t.batch", force);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(tmp);
+	len = fread(err, 1, sizeof(err) - 1, tmp);
+	err[len] = '\0';
+	fclose(tmp);
+	fclose(in);
+	result(rc == want_rc && !strcmp(batch_log, want_log) &&
+	       !strcmp(err, want_err) && !usage_calls &&
+	       !strcmp(ctl_err_prefix(), PROG_NAME ": "), name,
+	       "status %d (want %d), log '%s' (want '%s'), stderr '%s' (want '%s'), usage %d, prefix '%s'",
+	       rc, want_rc, batch_log, want_log, err, want_err, usage_calls,
+	       ctl_err_prefix());
+}
+
+static void t_batches(void)
+{
+	char line[64], **av;
+	int ac;
+
+	t_batch("batch_in_order",
+		"# a comment\n\n  rule add tcp dport 80 service a\n"
+		"show\n\trule replace udp\tdport 53 service b # trailing\n"
+		"   # indented comment\n",
+		false, EXIT_OK,
+		"rule add tcp dport 80 service a;show;rule replace udp dport 53 service b",
+		"");
+	t_batch("batch_no_newline_at_end", "show\nrule add x", false,
+		EXIT_OK, "show;rule add x", "");
+	t_batch("batch_empty", "\n# nothing\n", false, EXIT_OK, "", "");
+	t_batch("batch_stops_at_first_failure", "show\n\nfail 2\nshow\n",
+		false, 2, "show;fail 2", "t.batch:3: failed with 2\n");
+	t_batch("batch_stops_with_its_status", "fail 1\nshow\n", false, 1,
+		"fail 1", "t.batch:1: failed with 1\n");
+	t_batch("batch_force_runs_all", "show\nfail 2\nshow\nfail 1\n", true,
+		EXIT_ERROR, "show;fail 2;show;fail 1",
+		"t.batch:2: failed with 2\nt.batch:4: failed with 1\n");
+	t_batch("batch_force_all_ok", "show\nshow\n", true, EXIT_OK,
+		"show;show", "");
+	t_batch("batch_unknown_object", "show\nfrob x\nshow\n", false,
+		EXIT_USAGE, "show", "t.batch:2: unknown object 'frob'\n");
+	t_batch("batch_unknown_command", "rule frob tcp\n", true, EXIT_ERROR,
+		"", "t.batch:1: unknown command 'rule frob'\n");
+	t_batch("batch_object_alone_is_show", "rule\n", false, EXIT_USAGE, "",
+		"t.batch:1: unknown command 'rule show'\n");
+
+	/* the command line's dispatch: the same table, and the usage after */
+	batch_log[0] = '\0';
+	usage_calls = 0;
+	fflush(stderr);
+	{
+		int saved = dup(2), devnull = open("/dev/null", O_WRONLY);
+
+		dup2(devnull, 2);
+		snprintf(line, sizeof(line), "frob");
+		ac = split(line, &av);
+		result(ctl_dispatch(&stub_table, ac, av) == EXIT_USAGE &&
+		       usage_calls == 1, "dispatch_unknown_usage", "usage %d",
+		       usage_calls);
+		free(av);
+		dup2(saved, 2);
+		close(saved);
+		close(devnull);
+	}
+	batch_log[0] = '\0';
+	snprintf(line, sizeof(line), "rule replace tcp");
+	ac = split(line, &av);
+	result(ctl_dispatch(&stub_table, ac, av) == EXIT_OK &&
+	       !strcmp(batch_log, "rule replace tcp"), "dispatch_rule_replace",
+	       "log '%s'", batch_log);
+	free(av);
+}
+
 static void t_netlink(void)
 {
 	t_netlink_put();
@@ -1132,5 +1373,7 @@ int main(int argc, char **argv)
 	t_output();
 	t_output_features();
 	t_netlink();
+	t_rule_replace();
+	t_batches();
 	return failed ? 1 : 0;
 }
