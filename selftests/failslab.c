@@ -109,6 +109,22 @@ static void base_late(void)
 	must(nlt_talk(&nl, nlh, NULL, NULL, NULL), "priority");
 }
 
+/* The base with 16 services: the next one outgrows the slot array. */
+static void base_full(void)
+{
+	struct nlmsghdr *nlh;
+	char name[8];
+	int i;
+
+	base();
+	for (i = 0; i < 14; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
+		nlt_put_service(nlh, PORTSTEER_A_SERVICE, name, 30 + i, -1, -1, -1);
+		must(nlt_talk(&nl, nlh, NULL, NULL, NULL), "service sN");
+	}
+}
+
 static void base_begin(void)
 {
 	base();
@@ -207,6 +223,16 @@ static struct nlmsghdr *req(int which)
 		mnl_attr_nest_end(nlh, n);
 		return nlh;
 	}
+	case 15:	/* a rule moved to another service, a range of blocks added */
+		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
+		mnl_attr_put_u32(nlh, PORTSTEER_A_FLAGS, PORTSTEER_F_REPLACE);
+		nlt_put_rule(nlh, -1, 6, 80, -1, "b");
+		nlt_put_rule(nlh, PORTSTEER_FAMILY_IPV4, 17, 3000, 9000, "a");
+		return nlh;
+	case 16:	/* the slot array grows */
+		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_SERVICE_NEW, 0);
+		nlt_put_service(nlh, PORTSTEER_A_SERVICE, "z", 90, -1, -1, -1);
+		return nlh;
 	case 12:	/* the last rule of a service goes: the hook stays */
 		nlh = nlt_msg(&nl, buf, PORTSTEER_CMD_RULE_DEL, 0);
 		nlt_put_rule(nlh, PORTSTEER_FAMILY_IPV6, 132, 100, 200, NULL);
@@ -232,6 +258,8 @@ static const struct path {
 	{ "rule_new", base, 3, true },
 	{ "rule_del", base, 4, true },
 	{ "rule_del_one", base, 12, true },
+	{ "rule_replace", base, 15, true },
+	{ "service_new_grows_slots", base_full, 16, true },
 	{ "settings_set_hook", base, 5, true },
 	{ "settings_set_hook_set", base, 13, true },
 	{ "service_set_ct_mark", base_late, 14, true },

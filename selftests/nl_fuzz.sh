@@ -15,7 +15,7 @@ COUNT=${PS_FUZZ_COUNT:-$(scaled 100000)}
 SEED=${PS_FUZZ_SEED:-$(( $(date +%s%N) % 4294967296 ))}
 NS=ps-fuzz-$$
 tmp=$(mktemp -d)
-ktap_header 7
+ktap_header 8
 kmsg_mark
 
 cleanup() {
@@ -25,7 +25,9 @@ cleanup() {
 trap cleanup EXIT
 
 [ -x "$FUZZ" ] || { diag "no $FUZZ (make selftests)"; exit $ksft_skip; }
-ps_load || { ktap_fail "load"; ktap_finish; }
+# Every change the fuzzer gets through is also compared with a table built
+# from scratch (update.c), and any difference warns.
+ps_load check_updates=1 || { ktap_fail "load"; ktap_finish; }
 diag "seed $SEED, $COUNT messages per caller (replay: PS_FUZZ_SEED=$SEED)"
 
 # A configuration in the initial netns that no caller below may touch.
@@ -66,6 +68,9 @@ $CTL save >"$tmp/init.after"
 if ! ktap_result "other_netns_untouched" cmp -s "$tmp/init.before" "$tmp/init.after"; then
 	diff "$tmp/init.before" "$tmp/init.after" | sed 's/^/# /'
 fi
+checked=$(cat /sys/module/portsteer/parameters/checked_updates 2>/dev/null)
+diag "$checked changes compared with a table built from scratch"
+ktap_result "changes_checked" test "${checked:-0}" -gt 0
 $CTL flush
 ip netns del "$NS"
 unload_and_finish

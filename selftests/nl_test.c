@@ -1074,9 +1074,24 @@ TEST_F(ps, unknown_attributes)
 	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_SERVICE_DEL, 0);
 	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "s", -1, -1, -1, -1);
 	offs = nlh->nlmsg_len;
-	mnl_attr_put_u32(nlh, PORTSTEER_A_FLAGS, 2);
+	mnl_attr_put_u32(nlh, PORTSTEER_A_FLAGS, 4);
 	EXPECT_EQ(-EINVAL, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
 	EXPECT_STREQ("reserved bit set", self->ack.msg);
+	EXPECT_EQ(offs, self->ack.offs);
+	/* a flag of the family another command takes: refused, not ignored */
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_SERVICE_DEL, 0);
+	nlt_put_service(nlh, PORTSTEER_A_SERVICE, "s", -1, -1, -1, -1);
+	offs = nlh->nlmsg_len;
+	mnl_attr_put_u32(nlh, PORTSTEER_A_FLAGS, PORTSTEER_F_REPLACE);
+	EXPECT_EQ(-EINVAL, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	EXPECT_STREQ("a flag this command does not take", self->ack.msg);
+	EXPECT_EQ(offs, self->ack.offs);
+	nlh = nlt_msg(&self->nl, buf, PORTSTEER_CMD_RULE_NEW, 0);
+	offs = nlh->nlmsg_len;
+	mnl_attr_put_u32(nlh, PORTSTEER_A_FLAGS, PORTSTEER_F_WITH_RULES);
+	nlt_put_rule(nlh, -1, IPPROTO_TCP, 80, -1, "s");
+	EXPECT_EQ(-EINVAL, nlt_talk(&self->nl, nlh, NULL, NULL, &self->ack));
+	EXPECT_STREQ("a flag this command does not take", self->ack.msg);
 	EXPECT_EQ(offs, self->ack.offs);
 	/* a wrong length */
 	uint32_t port = 80;
