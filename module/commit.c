@@ -233,11 +233,11 @@ void ps_net_release(struct ps_net *pn)
 int ps_recommit_with(struct ps_net *pn, const struct ps_settings *s,
 		     struct netlink_ext_ack *extack)
 {
-	struct ps_update upd;
+	struct ps_update *upd = &pn->upd;
 	int err;
 
-	err = ps_update_begin(&upd, pn);
+	err = ps_update_begin(upd, pn);
 	if (err)
 		return err;
-	return ps_commit(pn, &upd, s, extack);
+	return ps_commit(pn, upd, s, extack);
 }

@@ -254,21 +254,10 @@ static enum ps_parse ps_parse_ipv6(const struct sk_buff *skb,
 	return ps_parse_l4(skb, f, end, flags & IP6_FH_F_FRAG);
 }
 
-/*
- * The entry of @port in one top array (@top may be NULL): 0, or the slot
- * of its service plus one.
- */
+/* The entry of @port in one top array (@top may be NULL). */
 static __always_inline u32 ps_lookup_top(const struct ps_top *top, __be16 port)
 {
-	unsigned int p = ntohs(port);
-	unsigned long e;
-
-	if (!top)
-		return 0;
-	e = top->e[p >> (16 - PS_BLOCK_BITS)];
-	if (likely(e & 1))
-		return e >> 1;
-	return ((const struct ps_leaf *)e)->e[p % PS_BLOCK_PORTS];
+	return ps_top_lookup(top, ntohs(port));
 }
 
 /* The service of slot entry @e (not 0); NULL while its slot is given back. */

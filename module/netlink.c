@@ -35,7 +35,7 @@ int portsteer_nl_service_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ps_net *pn = ps_info_pn(info);
 	struct ps_service *svc;
-	struct ps_update upd;
+	struct ps_update *upd = &pn->upd;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, PORTSTEER_A_SERVICE)) {
@@ -49,16 +49,16 @@ int portsteer_nl_service_new_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(svc);
 		goto out;
 	}
-	err = ps_update_begin(&upd, pn);
+	err = ps_update_begin(upd, pn);
 	if (err)
 		goto err_free;
-	err = ps_update_service_new(&upd, svc);
+	err = ps_update_service_new(upd, svc);
 	if (err) {
-		ps_update_abort(&upd);
+		ps_update_abort(upd);
 		goto err_free;
 	}
-	upd.nct += !!svc->ct_mark_mask;
-	err = ps_commit(pn, &upd, &pn->settings, info->extack);
+	upd->nct += !!svc->ct_mark_mask;
+	err = ps_commit(pn, upd, &pn->settings, info->extack);
 	if (err)
 		goto err_free;
 	ps_config_add_service(&pn->cfg, svc);
@@ -77,7 +77,7 @@ int portsteer_nl_service_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[PORTSTEER_SERVICE_A_MAX + 1];
 	struct ps_net *pn = ps_info_pn(info);
 	struct ps_service *svc, old;
-	struct ps_update upd;
+	struct ps_update *upd = &pn->upd;
 	u32 nct;
 	int err;
 
@@ -93,17 +93,17 @@ int portsteer_nl_service_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto err_restore;
 	/* Only the service's slot changes: not the port tables. */
-	err = ps_update_begin(&upd, pn);
+	err = ps_update_begin(upd, pn);
 	if (err)
 		goto err_restore;
-	err = ps_update_service_set(&upd, svc);
+	err = ps_update_service_set(upd, svc);
 	if (err) {
-		ps_update_abort(&upd);
+		ps_update_abort(upd);
 		goto err_restore;
 	}
 	nct = pn->cfg.nct - !!old.ct_mark_mask + !!svc->ct_mark_mask;
-	upd.nct = nct;
-	err = ps_commit(pn, &upd, &pn->settings, info->extack);
+	upd->nct = nct;
+	err = ps_commit(pn, upd, &pn->settings, info->extack);
 	if (err)
 		goto err_restore;
 	pn->cfg.nct = nct;
@@ -154,7 +154,7 @@ int portsteer_nl_service_del_doit(struct sk_buff *skb, struct genl_info *info)
 	struct ps_net *pn = ps_info_pn(info);
 	struct ps_rule_node **nodes = NULL;
 	struct ps_service *svc;
-	struct ps_update upd;
+	struct ps_update *upd = &pn->upd;
 	u32 flags, i;
 	int err;
 
@@ -179,19 +179,19 @@ int portsteer_nl_service_del_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOMEM;
 		goto out;
 	}
-	err = ps_update_begin(&upd, pn);
+	err = ps_update_begin(upd, pn);
 	if (err)
 		goto out;
 	for (i = 0; i < svc->nrules && !err; i++)
-		err = ps_update_rule(&upd, &nodes[i]->r, 0);
+		err = ps_update_rule(upd, &nodes[i]->r, 0);
 	if (err) {
-		ps_update_abort(&upd);
+		ps_update_abort(upd);
 		goto out;
 	}
-	ps_update_service_del(&upd, svc);
-	upd.nrules -= svc->nrules;
-	upd.nct -= !!svc->ct_mark_mask;
-	err = ps_commit(pn, &upd, &pn->settings, info->extack);
+	ps_update_service_del(upd, svc);
+	upd->nrules -= svc->nrules;
+	upd->nct -= !!svc->ct_mark_mask;
+	err = ps_commit(pn, upd, &pn->settings, info->extack);
 	if (err)
 		goto out;
 	for (i = 0; i < svc->nrules; i++) {
@@ -270,7 +270,7 @@ int portsteer_nl_rule_new_doit(struct sk_buff *skb, struct genl_info *info)
 	struct ps_rule_node **nodes = NULL;
 	u32 nadd, nnew = 0, i, a, b, flags;
 	const struct ps_rule *clash;
-	struct ps_update upd;
+	struct ps_update *upd = &pn->upd;
 	struct ps_rule *add;
 	bool replace;
 	int err;
@@ -329,17 +329,17 @@ int portsteer_nl_rule_new_doit(struct sk_buff *skb, struct genl_info *info)
 		}
 		nodes[i]->r.flags = PS_RULE_NEW;
 	}
-	err = ps_update_begin(&upd, pn);
+	err = ps_update_begin(upd, pn);
 	if (err)
 		goto out_nodes;
 	for (i = 0; i < nadd && !err; i++)
-		err = ps_update_rule(&upd, &add[i], add[i].svc->slot + 1);
+		err = ps_update_rule(upd, &add[i], add[i].svc->slot + 1);
 	if (err) {
-		ps_update_abort(&upd);
+		ps_update_abort(upd);
 		goto out_nodes;
 	}
-	upd.nrules += nnew;
-	err = ps_commit(pn, &upd, &pn->settings, info->extack);
+	upd->nrules += nnew;
+	err = ps_commit(pn, upd, &pn->settings, info->extack);
 	if (err)
 		goto out_nodes;
 	for (i = 0; i < nadd; i++) {
@@ -379,7 +379,7 @@ int portsteer_nl_rule_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ps_net *pn = ps_info_pn(info);
 	struct ps_rule_node **nodes = NULL;
-	struct ps_update upd;
+	struct ps_update *upd = &pn->upd;
 	u32 ndel, i, j;
 	struct ps_rule *del;
 	char buf[48];
@@ -422,17 +422,17 @@ int portsteer_nl_rule_del_doit(struct sk_buff *skb, struct genl_info *info)
 					   "rule '%s' is given twice", buf);
 		goto out_free;
 	}
-	err = ps_update_begin(&upd, pn);
+	err = ps_update_begin(upd, pn);
 	if (err)
 		goto out_free;
 	for (i = 0; i < ndel && !err; i++)
-		err = ps_update_rule(&upd, &nodes[i]->r, 0);
+		err = ps_update_rule(upd, &nodes[i]->r, 0);
 	if (err) {
-		ps_update_abort(&upd);
+		ps_update_abort(upd);
 		goto out_free;
 	}
-	upd.nrules -= ndel;
-	err = ps_commit(pn, &upd, &pn->settings, info->extack);
+	upd->nrules -= ndel;
+	err = ps_commit(pn, upd, &pn->settings, info->extack);
 	if (err)
 		goto out_free;
 	for (i = 0; i < ndel; i++) {
@@ -554,26 +554,26 @@ int portsteer_nl_stats_reset_doit(struct sk_buff *skb, struct genl_info *info)
 int portsteer_nl_flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ps_net *pn = ps_info_pn(info);
-	struct ps_update upd;
+	struct ps_update *upd = &pn->upd;
 	struct ps_table *t;
 	LIST_HEAD(none);
 	size_t bytes;
 	int err;
 
 	mutex_lock(&pn->lock);
-	err = ps_update_begin(&upd, pn);
+	err = ps_update_begin(upd, pn);
 	if (err)
 		goto out;
 	t = ps_table_build(&none, 0, NULL, 0, &pn->settings, &bytes);
 	if (!t) {
-		ps_update_abort(&upd);
+		ps_update_abort(upd);
 		err = -ENOMEM;
 		goto out;
 	}
-	ps_update_whole(&upd, t, bytes);
-	upd.nrules = 0;
-	upd.nct = 0;
-	err = ps_commit(pn, &upd, &pn->settings, info->extack);
+	ps_update_whole(upd, t, bytes);
+	upd->nrules = 0;
+	upd->nct = 0;
+	err = ps_commit(pn, upd, &pn->settings, info->extack);
 	if (!err) {
 		ps_config_free(&pn->cfg);
 		ps_notify(pn, PORTSTEER_FLUSH_NTF, NULL, NULL, 0, false);

@@ -26,6 +26,7 @@
 #define PS_NPLANES	2		/* IPv4, IPv6 */
 #define PS_NDIRS	2		/* destination port, source port */
 #define PS_NHOOKS	4		/* &enum portsteer_hook */
+#define PS_NTOPS	(PS_NDIRS * PS_NPROTOS)	/* top arrays per plane */
 
 /* The index of a protocol in the tables (&struct ps_table.top). */
 enum ps_proto_index {
@@ -70,6 +71,7 @@ void ps_protos_init(void);
 #define PS_BLOCK_BITS	8
 #define PS_BLOCKS	BIT(PS_BLOCK_BITS)	/* blocks of ports per protocol */
 #define PS_BLOCK_PORTS	BIT(16 - PS_BLOCK_BITS)
+#define PS_GC_INLINE	8	/* pieces a root takes with it (struct ps_table.gc) */
 #define PS_SLOTS_MAX	65535	/* slots plus one are 16-bit in leaves */
 #define PS_NGROUPS	9		/* rule trees per protocol: 3 families x 3 directions */
 #define PS_SVC_HASH_BITS 8
@@ -287,6 +289,34 @@ struct ps_top {
 	unsigned long e[PS_BLOCKS];
 };
 
+/* Whether a top entry is a leaf, and which. */
+static inline bool ps_e_is_leaf(unsigned long e)
+{
+	return !(e & 1);
+}
+
+static inline struct ps_leaf *ps_e_leaf(unsigned long e)
+{
+	return (struct ps_leaf *)e;
+}
+
+/*
+ * The entry of a port (host order) in a top array (@top may be NULL): 0, or
+ * the slot of its service plus one.
+ */
+static __always_inline u32 ps_top_lookup(const struct ps_top *top,
+					 unsigned int port)
+{
+	unsigned long e;
+
+	if (!top)
+		return 0;
+	e = top->e[port >> (16 - PS_BLOCK_BITS)];
+	if (likely(!ps_e_is_leaf(e)))
+		return e >> 1;
+	return ps_e_leaf(e)->e[port % PS_BLOCK_PORTS];
+}
+
 /**
  * struct ps_slot_free - a slot given back, reusable once @cookie's grace
  *	period has passed (a reader may still look it up until then)
@@ -331,6 +361,9 @@ struct ps_slots {
  * @top: per direction (destination, source port), plane and protocol, a
  *	top array, or NULL when no rule exists for them; IPv6 shares IPv4's
  *	when they are the same
+ * @ngc: entries of @gc
+ * @gc: once the root is replaced, what the change that replaced it
+ *	replaced, to free with it (writers only; readers never look)
  *
  * A lookup is at most four dependent loads: top entry, leaf entry, slot,
  * service. Every piece is immutable once published: a change copies the
@@ -344,6 +377,8 @@ struct ps_table {
 	bool icmp_errors;
 	struct ps_slots *slots;
 	struct ps_top *top[PS_NDIRS][PS_NPLANES][PS_NPROTOS];
+	u32 ngc;
+	void *gc[PS_GC_INLINE];
 };
 
 /**
@@ -378,9 +413,13 @@ struct ps_upd_alloc {
  * @slot_dp: its new service (NULL: the slot is given back)
  * @slot_take: @slot is taken from &struct ps_slots.fifo or .used
  * @slot_svc: the service of @slot
+ * @old_dp: the service's copy @slot_dp replaces, or NULL
  * @new_slots: a bigger slot array for @t, or NULL
- * @garbage: what goes after the grace period, prepared before publishing
+ * @garbage: what goes after the grace period, when more than the old root
+ *	holds (&struct ps_table.gc)
  * @bytes: the table's size after the change
+ * @blocks: per top array of @touched, the blocks edited (cleared when it
+ *	is first touched: the rest of the structure is cleared at the start)
  */
 struct ps_update {
 	struct ps_net *pn;
@@ -397,9 +436,11 @@ struct ps_update {
 	struct ps_dp_service *slot_dp;
 	bool slot_take;
 	struct ps_service *slot_svc;
+	struct ps_dp_service *old_dp;
 	struct ps_slots *new_slots;
 	struct ps_garbage *garbage;
 	size_t bytes;
+	unsigned long blocks[PS_NTOPS][BITS_TO_LONGS(PS_BLOCKS)];
 };
 
 /**
@@ -462,6 +503,7 @@ struct ps_txn {
  * @table: the lookup table the packet path uses
  * @table_bytes: its size
  * @touched: the top arrays the last change touched, for ps_update_checked()
+ * @upd: the change being made (one at a time, under @lock: off the stack)
  * @hook: the registered hooks, from the first rule until the hook or the
  *	priority changes or the namespace goes; active while there are rules
  * @defrag_on: references held on nf_defrag_ipv4 and nf_defrag_ipv6
@@ -483,6 +525,7 @@ struct ps_net {
 	struct ps_table __rcu *table;
 	size_t table_bytes;
 	u32 touched;
+	struct ps_update upd;
 	struct ps_hook *hook;
 	bool defrag_on;
 	bool conntrack_on;
@@ -561,7 +604,6 @@ u32 ps_slots_cap(u32 n);
 size_t ps_slots_bytes(const struct ps_slots *sl);
 void ps_table_free(struct ps_table *t);
 void ps_table_free_rcu(struct ps_table *t);
-u32 ps_top_lookup(const struct ps_top *top, unsigned int port);
 
 /* update.c */
 extern bool ps_check_updates;

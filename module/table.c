@@ -41,25 +41,6 @@ struct ps_dp_service *ps_dp_service_new(const struct ps_service *svc)
 	return d;
 }
 
-/**
- * ps_top_lookup() - the entry of a port in a top array
- * @top: the top array, or NULL
- * @port: the port, in host order
- *
- * Return: 0, or the slot of its service plus one.
- */
-u32 ps_top_lookup(const struct ps_top *top, unsigned int port)
-{
-	unsigned long e;
-
-	if (!top)
-		return 0;
-	e = top->e[port >> (16 - PS_BLOCK_BITS)];
-	if (e & 1)
-		return e >> 1;
-	return ((const struct ps_leaf *)e)->e[port % PS_BLOCK_PORTS];
-}
-
 static bool ps_block_full(const struct ps_rule *r, u32 block)
 {
 	return r->lo <= block * PS_BLOCK_PORTS &&
@@ -98,8 +79,8 @@ static void ps_top_free(struct ps_top *top, const struct ps_top *other)
 	for (b = 0; b < PS_BLOCKS; b++) {
 		unsigned long e = top->e[b];
 
-		if (!(e & 1) && !(other && other->e[b] == e))
-			kfree((void *)e);
+		if (ps_e_is_leaf(e) && !(other && other->e[b] == e))
+			kfree(ps_e_leaf(e));
 	}
 	kfree(top);
 }
@@ -159,14 +140,14 @@ static struct ps_top *ps_plane_build(const struct ps_rule *rules, u32 start,
 				continue;
 			}
 			/* Rules do not overlap: a partial block is a leaf or none. */
-			if (top->e[b] & 1) {
+			if (!ps_e_is_leaf(top->e[b])) {
 				leaf = kzalloc(sizeof(*leaf), PS_GFP_CONFIG);
 				if (!leaf)
 					goto err;
 				*bytes += sizeof(*leaf);
 				top->e[b] = (unsigned long)leaf;
 			}
-			leaf = (struct ps_leaf *)top->e[b];
+			leaf = ps_e_leaf(top->e[b]);
 			lo = max_t(u32, r->lo, b * PS_BLOCK_PORTS);
 			hi = min_t(u32, r->hi, b * PS_BLOCK_PORTS + PS_BLOCK_PORTS - 1);
 			for (p = lo; p <= hi; p++)

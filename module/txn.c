@@ -186,15 +186,13 @@ int portsteer_nl_replace_commit_doit(struct sk_buff *skb, struct genl_info *info
 {
 	struct ps_net *pn = ps_info_pn(info);
 	struct ps_settings settings;
-	struct ps_ruleset rules;
-	struct ps_update upd;
+	struct ps_update *upd = &pn->upd;
 	struct ps_table *t;
 	struct ps_txn *txn;
 	size_t bytes;
 	u32 a, b;
 	int err;
 
-	ps_ruleset_init(&rules);
 	mutex_lock(&pn->lock);
 	txn = ps_txn_get(pn, info, &err);
 	if (!txn)
@@ -223,38 +221,35 @@ int portsteer_nl_replace_commit_doit(struct sk_buff *skb, struct genl_info *info
 	if (err)
 		goto drop;
 	/* The model's rule set and the table, built whole, as one change. */
-	err = ps_ruleset_from_array(&rules, txn->rules, txn->nrules);
+	err = ps_ruleset_from_array(&txn->cfg.rules, txn->rules, txn->nrules);
 	if (err)
 		goto drop;
-	err = ps_update_begin(&upd, pn);
+	err = ps_update_begin(upd, pn);
 	if (err)
-		goto err_rules;
+		goto drop;
 	/* The table counts into the counters the services keep. */
 	ps_txn_swap_stats(pn, txn);
 	t = ps_table_build(&txn->cfg.services, txn->cfg.nservices, txn->rules,
 			   txn->nrules, &settings, &bytes);
 	if (!t) {
-		ps_update_abort(&upd);
+		ps_update_abort(upd);
 		NL_SET_ERR_MSG(info->extack, "out of memory building the lookup table");
 		err = -ENOMEM;
 		goto err_stats;
 	}
-	ps_update_whole(&upd, t, bytes);
-	upd.nrules = txn->nrules;
-	upd.nct = txn->cfg.nct;
-	err = ps_commit(pn, &upd, &settings, info->extack);
+	ps_update_whole(upd, t, bytes);
+	upd->nrules = txn->nrules;
+	upd->nct = txn->cfg.nct;
+	err = ps_commit(pn, upd, &settings, info->extack);
 	if (err)
 		goto err_stats;
 	ps_config_free(&pn->cfg);
 	ps_config_move(&pn->cfg, &txn->cfg);
-	pn->cfg.rules = rules;
 	ps_notify(pn, PORTSTEER_REPLACE_COMMIT_NTF, NULL, NULL, 0, false);
 	err = ps_update_checked(pn, info->extack);
 	goto drop;
 err_stats:
 	ps_txn_swap_stats(pn, txn);
-err_rules:
-	ps_ruleset_free(&rules);
 drop:
 	ps_txn_drop(pn);
 out:

@@ -65,7 +65,8 @@ int ps_update_begin(struct ps_update *upd, struct ps_net *pn)
 {
 	const struct ps_table *old;
 
-	memset(upd, 0, sizeof(*upd));
+	/* All but the blocks edited, cleared as their top arrays are touched. */
+	memset(upd, 0, offsetof(struct ps_update, blocks));
 	old = rcu_dereference_protected(pn->table, lockdep_is_held(&pn->lock));
 	upd->pn = pn;
 	upd->old = old ?: &ps_empty_table;
@@ -80,6 +81,7 @@ int ps_update_begin(struct ps_update *upd, struct ps_net *pn)
 	upd->nct = pn->cfg.nct;
 	upd->slot = -1;
 	upd->bytes = old ? pn->table_bytes : sizeof(*upd->t);
+	upd->t->ngc = 0;
 	return 0;
 }
 
@@ -194,6 +196,10 @@ static int ps_upd_edit_top(struct ps_update *upd, u32 dir, u32 pi, u32 plane,
 		}
 		top = copy;
 	}
+	if (!(upd->touched & BIT(dir * PS_NPROTOS + pi)))
+		bitmap_zero(upd->blocks[dir * PS_NPROTOS + pi], PS_BLOCKS);
+	bitmap_set(upd->blocks[dir * PS_NPROTOS + pi], lo / PS_BLOCK_PORTS,
+		   hi / PS_BLOCK_PORTS - lo / PS_BLOCK_PORTS + 1);
 	for (b = lo / PS_BLOCK_PORTS; b <= hi / PS_BLOCK_PORTS; b++) {
 		u32 first = b * PS_BLOCK_PORTS, last = first + PS_BLOCK_PORTS - 1;
 		unsigned long e = top->e[b];
@@ -203,7 +209,7 @@ static int ps_upd_edit_top(struct ps_update *upd, u32 dir, u32 pi, u32 plane,
 			top->e[b] = PS_E_SVC(entry);
 			continue;
 		}
-		leaf = (e & 1) ? NULL : (struct ps_leaf *)e;
+		leaf = ps_e_is_leaf(e) ? ps_e_leaf(e) : NULL;
 		if (!leaf || ps_upd_published(upd, e, dir, pi, b) ||
 		    (other && other->e[b] == e)) {
 			struct ps_leaf *copy;
@@ -235,6 +241,7 @@ static int ps_upd_edit_top(struct ps_update *upd, u32 dir, u32 pi, u32 plane,
 	return 0;
 err:
 	/* The pieces allocated stay tracked, and go with the change. */
+	upd->touched |= BIT(dir * PS_NPROTOS + pi);
 	*slot = top;
 	if (both)
 		upd->t->top[dir][!plane][pi] = top;
@@ -295,9 +302,14 @@ int ps_update_service_new(struct ps_update *upd, struct ps_service *svc)
 	struct ps_slots *sl = upd->t->slots, *grown;
 	u32 i;
 
+	/*
+	 * Every slot is taken or waiting: wait (under the namespace's lock,
+	 * so its writers wait too) for the oldest one given back. Only a
+	 * namespace at 65,535 services that deletes and adds gets here.
+	 */
 	if (sl && sl->used == sl->cap && sl->fifo_len &&
 	    sl->cap == PS_SLOTS_MAX)
-		synchronize_rcu();	/* every slot is taken or waiting */
+		synchronize_rcu();
 	if (sl && sl->fifo_len &&
 	    poll_state_synchronize_rcu(sl->fifo[sl->fifo_head].cookie)) {
 		upd->slot = sl->fifo[sl->fifo_head].slot;
@@ -308,9 +320,12 @@ int ps_update_service_new(struct ps_update *upd, struct ps_service *svc)
 		if (!grown)
 			return -ENOMEM;
 		if (sl) {
+			struct mutex *lock = &upd->pn->lock;
+
 			for (i = 0; i < sl->cap; i++)
 				RCU_INIT_POINTER(grown->svc[i],
-						 rcu_dereference_protected(sl->svc[i], true));
+						 rcu_dereference_protected(sl->svc[i],
+									   lockdep_is_held(lock)));
 			for (i = 0; i < sl->fifo_len; i++)
 				grown->fifo[i] = sl->fifo[(sl->fifo_head + i) % sl->cap];
 			grown->used = sl->used;
@@ -344,6 +359,7 @@ int ps_update_service_set(struct ps_update *upd, struct ps_service *svc)
 		return -ENOMEM;
 	upd->slot = svc->slot;
 	upd->slot_svc = svc;
+	upd->old_dp = svc->dp;
 	return 0;
 }
 
@@ -357,6 +373,7 @@ void ps_update_service_del(struct ps_update *upd, struct ps_service *svc)
 	upd->slot = svc->slot;
 	upd->slot_svc = svc;
 	upd->slot_dp = NULL;
+	upd->old_dp = svc->dp;
 	upd->bytes -= sizeof(struct ps_dp_service);
 }
 
@@ -375,14 +392,15 @@ static bool ps_upd_used(const struct ps_update *upd,
 
 /*
  * Walk the pieces of the top arrays the change touched that the published
- * table has and the new one has not: count them, or (@g) collect them.
+ * table has and the new one has not: count them, or (@p) append them to
+ * @p at *@np. A leaf can only have gone from a block the change edited.
  */
-static u32 ps_upd_replaced(struct ps_update *upd, struct ps_garbage *g)
+static u32 ps_upd_replaced(struct ps_update *upd, void **p, u32 *np)
 {
 	unsigned long touched = upd->touched;
 	u32 n = 0, bit, b, plane;
 
-	for_each_set_bit(bit, &touched, PS_NDIRS * PS_NPROTOS) {
+	for_each_set_bit(bit, &touched, PS_NTOPS) {
 		u32 dir = bit / PS_NPROTOS, pi = bit % PS_NPROTOS;
 		const struct ps_top *o4 = upd->old->top[dir][0][pi];
 		const struct ps_top *o6 = upd->old->top[dir][1][pi];
@@ -395,27 +413,67 @@ static u32 ps_upd_replaced(struct ps_update *upd, struct ps_garbage *g)
 			if (!top || (plane && o6 == o4) || top == n4 || top == n6)
 				continue;
 			/* Its leaves, unless the other old one or a new one has them. */
-			for (b = 0; b < PS_BLOCKS; b++) {
+			for_each_set_bit(b, upd->blocks[bit], PS_BLOCKS) {
 				unsigned long e = top->e[b];
 
-				if ((e & 1) ||
+				if (!ps_e_is_leaf(e) ||
 				    (plane && o4 && o4->e[b] == e) ||
 				    (n4 && n4->e[b] == e) || (n6 && n6->e[b] == e))
 					continue;
-				if (g) {
-					g->p[g->n++] = (void *)e;
+				if (p) {
+					p[(*np)++] = (void *)e;
 					upd->bytes -= sizeof(struct ps_leaf);
 				}
 				n++;
 			}
-			if (g) {
-				g->p[g->n++] = (void *)top;
+			if (p) {
+				p[(*np)++] = (void *)top;
 				upd->bytes -= sizeof(struct ps_top);
 			}
 			n++;
 		}
 	}
 	return n;
+}
+
+/* Whether two top arrays give every port the same entry. */
+static bool ps_tops_same(const struct ps_top *a, const struct ps_top *b)
+{
+	unsigned int blk;
+
+	for (blk = 0; blk < PS_BLOCKS; blk++) {
+		unsigned long ea = a->e[blk], eb = b->e[blk];
+
+		if (ea == eb)
+			continue;
+		if (!ps_e_is_leaf(ea) || !ps_e_is_leaf(eb) ||
+		    memcmp(ps_e_leaf(ea), ps_e_leaf(eb), sizeof(struct ps_leaf)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * IPv6 shares IPv4's top array again when a change made them the same (a
+ * rule of one family gone): memory stays what a table built from scratch
+ * takes, and later changes of both families edit one array. IPv6's pieces
+ * then all go, from any block: mark every block edited.
+ */
+static void ps_upd_rejoin(struct ps_update *upd)
+{
+	unsigned long touched = upd->touched;
+	u32 bit;
+
+	for_each_set_bit(bit, &touched, PS_NTOPS) {
+		u32 dir = bit / PS_NPROTOS, pi = bit % PS_NPROTOS;
+		struct ps_top *n4 = upd->t->top[dir][0][pi];
+		struct ps_top *n6 = upd->t->top[dir][1][pi];
+
+		if (n4 && n6 && n4 != n6 && ps_tops_same(n4, n6)) {
+			upd->t->top[dir][1][pi] = n4;
+			bitmap_fill(upd->blocks[bit], PS_BLOCKS);
+		}
+	}
 }
 
 /**
@@ -434,6 +492,21 @@ int ps_update_prepare(struct ps_update *upd)
 
 	if (upd->whole)
 		return 0;
+	ps_upd_rejoin(upd);
+	/*
+	 * What it replaced, with a smaller slot array and its ring and a
+	 * service's copy: in the old root, which goes with them, when they
+	 * fit (most changes); else in a list of their own, with the root.
+	 */
+	n = ps_upd_replaced(upd, NULL, NULL) + 3;
+	if (upd->old == &ps_empty_table || n > PS_GC_INLINE) {
+		g = kvmalloc(struct_size(g, p, n + 1), PS_GFP_CONFIG);
+		if (!g)
+			return -ENOMEM;
+		g->n = 0;
+		upd->garbage = g;
+	}
+	/* Nothing fails from here on: the pieces left unused go now. */
 	for (i = 0, j = 0; i < upd->nallocs; i++) {
 		if (ps_upd_used(upd, &upd->allocs[i])) {
 			upd->bytes += upd->allocs[i].leaf ? sizeof(struct ps_leaf) :
@@ -444,23 +517,36 @@ int ps_update_prepare(struct ps_update *upd)
 		}
 	}
 	upd->nallocs = j;
-	/* The old root, a smaller slot array and its ring, a service's copy. */
-	n = ps_upd_replaced(upd, NULL) + 4;
-	g = kvmalloc(struct_size(g, p, n), PS_GFP_CONFIG);
-	if (!g)
-		return -ENOMEM;
-	g->n = 0;
-	ps_upd_replaced(upd, g);
-	if (upd->old != &ps_empty_table)
-		g->p[g->n++] = (void *)upd->old;
-	if (upd->new_slots && upd->old->slots) {
-		g->p[g->n++] = upd->old->slots->fifo;
-		g->p[g->n++] = upd->old->slots;
-	}
-	if (upd->slot >= 0 && !upd->slot_take)
-		g->p[g->n++] = upd->slot_svc->dp;
-	upd->garbage = g;
 	return 0;
+}
+
+/* Gather what the change replaced, for after the grace period. */
+static void ps_upd_gather(struct ps_update *upd)
+{
+	struct ps_table *old = (struct ps_table *)upd->old;
+	struct ps_garbage *g = upd->garbage;
+	void **p = g ? g->p : old->gc;
+	u32 *n = g ? &g->n : &old->ngc;
+
+	if (g && old != &ps_empty_table)
+		g->p[g->n++] = old;
+	ps_upd_replaced(upd, p, n);
+	if (upd->new_slots && old->slots) {
+		p[(*n)++] = old->slots->fifo;
+		p[(*n)++] = old->slots;
+	}
+	if (upd->old_dp)
+		p[(*n)++] = upd->old_dp;
+}
+
+static void ps_table_gc_free(struct rcu_head *head)
+{
+	struct ps_table *t = container_of(head, struct ps_table, rcu);
+	u32 i;
+
+	for (i = 0; i < t->ngc; i++)
+		kvfree(t->gc[i]);
+	kfree(t);
 }
 
 /**
@@ -502,7 +588,11 @@ void ps_update_publish(struct ps_update *upd)
 		if (old)
 			ps_table_free_rcu(old);
 	} else {
-		call_rcu(&upd->garbage->rcu, ps_garbage_free);
+		ps_upd_gather(upd);
+		if (upd->garbage)
+			call_rcu(&upd->garbage->rcu, ps_garbage_free);
+		else
+			call_rcu(&old->rcu, ps_table_gc_free);
 	}
 	pn->table_bytes = upd->bytes;
 	kvfree(upd->allocs);
@@ -544,15 +634,12 @@ static __printf(2, 3) int ps_check_fail(struct netlink_ext_ack *extack,
 	return -EIO;
 }
 
-/* The memory a table takes, counted piece by piece. */
-static size_t ps_table_bytes(const struct ps_table *t)
+/* The memory of a table's top arrays and leaves, counted piece by piece. */
+static size_t ps_tops_bytes(const struct ps_table *t)
 {
-	size_t bytes = sizeof(*t) + ps_slots_bytes(t->slots);
-	unsigned int dir, pi, plane, b, i;
+	unsigned int dir, pi, plane, b;
+	size_t bytes = 0;
 
-	for (i = 0; t->slots && i < t->slots->cap; i++)
-		if (rcu_access_pointer(t->slots->svc[i]))
-			bytes += sizeof(struct ps_dp_service);
 	for (dir = 0; dir < PS_NDIRS; dir++) {
 		for (pi = 0; pi < PS_NPROTOS; pi++) {
 			const struct ps_top *v4 = t->top[dir][0][pi];
@@ -564,12 +651,24 @@ static size_t ps_table_bytes(const struct ps_table *t)
 					continue;
 				bytes += sizeof(*top);
 				for (b = 0; b < PS_BLOCKS; b++)
-					if (!(top->e[b] & 1) &&
+					if (ps_e_is_leaf(top->e[b]) &&
 					    !(plane && v4 && v4->e[b] == top->e[b]))
 						bytes += sizeof(struct ps_leaf);
 			}
 		}
 	}
+	return bytes;
+}
+
+/* The memory a table takes, counted piece by piece. */
+static size_t ps_table_bytes(const struct ps_table *t)
+{
+	size_t bytes = sizeof(*t) + ps_slots_bytes(t->slots) + ps_tops_bytes(t);
+	unsigned int i;
+
+	for (i = 0; t->slots && i < t->slots->cap; i++)
+		if (rcu_access_pointer(t->slots->svc[i]))
+			bytes += sizeof(struct ps_dp_service);
 	return bytes;
 }
 
@@ -584,7 +683,7 @@ static int ps_check_top(const struct ps_top *a, const struct ps_top *b,
 		unsigned long ea = a ? a->e[blk] : PS_E_NONE;
 		unsigned long eb = b ? b->e[blk] : PS_E_NONE;
 
-		if ((ea & 1) && (eb & 1) && ea == eb)
+		if (!ps_e_is_leaf(ea) && !ps_e_is_leaf(eb) && ea == eb)
 			continue;
 		for (p = blk * PS_BLOCK_PORTS; p < (blk + 1) * PS_BLOCK_PORTS; p++) {
 			u32 x = ps_top_lookup(a, p), y = ps_top_lookup(b, p);
@@ -601,8 +700,8 @@ static int ps_check_top(const struct ps_top *a, const struct ps_top *b,
 	return 0;
 }
 
-/*
- * Compare a namespace's table with one built from scratch
+/**
+ * ps_update_check() - compare a namespace's table with one built from scratch
  * @pn: the namespace, its lock held, a change just published
  * @touched: the top arrays the change touched (&struct ps_update.touched)
  * @extack: for the difference found
@@ -610,8 +709,9 @@ static int ps_check_top(const struct ps_top *a, const struct ps_top *b,
  * With the check_updates parameter: every port of every direction and
  * plane of the protocols the change touched must give the same slot as a
  * table built from the rules from scratch, each service's slot must hold
- * what the service says, and the size the changes kept count of must be
- * the table's. A difference is a bug: it warns.
+ * what the service says, the size the changes kept count of must be the
+ * table's, and its top arrays and leaves must take no more memory than
+ * those built from scratch. A difference is a bug: it warns.
  *
  * Return: 0, -EIO on a difference, -ENOMEM.
  */
@@ -642,7 +742,7 @@ static int ps_update_check(struct ps_net *pn, u32 touched,
 	err = ps_tops_build(&scratch, rules, n, &bytes);
 	if (err)
 		goto out;
-	for_each_set_bit(bit, &bits, PS_NDIRS * PS_NPROTOS) {
+	for_each_set_bit(bit, &bits, PS_NTOPS) {
 		u32 dir = bit / PS_NPROTOS, pi = bit % PS_NPROTOS;
 
 		for (plane = 0; plane < PS_NPLANES && !err; plane++)
@@ -655,7 +755,8 @@ static int ps_update_check(struct ps_net *pn, u32 touched,
 
 		if (err)
 			break;
-		d = rcu_dereference_protected(t->slots->svc[svc->slot], true);
+		d = rcu_dereference_protected(t->slots->svc[svc->slot],
+					      lockdep_is_held(&pn->lock));
 		if (d != svc->dp || d->qbase != svc->qbase ||
 		    d->qcount != svc->qcount || d->balance != svc->balance ||
 		    !!d->verdict_flags != svc->bypass || d->mark != svc->mark ||
@@ -669,6 +770,10 @@ static int ps_update_check(struct ps_net *pn, u32 touched,
 	if (!err && ps_table_bytes(t) != pn->table_bytes)
 		err = ps_check_fail(extack, "table of %zu bytes, counted %zu",
 				    ps_table_bytes(t), pn->table_bytes);
+	/* Changes take no more memory than a table built from scratch. */
+	if (!err && ps_tops_bytes(t) > bytes)
+		err = ps_check_fail(extack, "tops and leaves of %zu bytes, built %zu",
+				    ps_tops_bytes(t), bytes);
 	if (!err)
 		ps_checked_updates++;
 	ps_tops_free(&scratch);

@@ -50,29 +50,6 @@
 
 static const uint8_t protos[NPROTO] = { 6, 17, 136, 132, 33 };
 
-/* A pseudo-random generator of our own, so a seed replays everywhere. */
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rng_state = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
-static uint32_t below(uint32_t n)
-{
-	return n ? rnd() % n : 0;
-}
-
-static bool chance(unsigned int percent)
-{
-	return below(100) < percent;
-}
 
 /* The model of one network namespace's configuration. */
 struct m_svc {
@@ -1372,7 +1349,7 @@ int main(int argc, char **argv)
 	}
 	if (!have_seed)
 		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	rng_state = seed ? seed : 1;
+	nlt_rng_state = seed ? seed : 1;
 	printf("TAP version 13\n1..1\n");
 	printf("# nl_fuzz: seed %llu, %lu messages, mode %s (replay: nl_fuzz -s %llu -n %lu%s)\n",
 	       (unsigned long long)seed, count, admin ? "admin" : "unpriv",

@@ -16,6 +16,8 @@
 
 #include "nl_util.h"
 
+uint64_t nlt_rng_state = 1;
+
 #ifndef NLM_F_ACK_TLVS
 #define NLM_F_ACK_TLVS	0x200
 #endif

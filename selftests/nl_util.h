@@ -122,4 +122,31 @@ char *nlt_snapshot(struct nlt_nl *nl);
 int nlt_replace(struct nlt_nl *nl, const char *const *services, size_t nservices,
 		const struct nlt_rule *rules, size_t nrules, struct nlt_ack *ack);
 
+/*
+ * A pseudo-random generator of our own (xorshift64*), so that a seed
+ * replays everywhere: seed nlt_rng_state (not 0), then draw.
+ */
+extern uint64_t nlt_rng_state;
+
+static inline uint64_t rnd(void)
+{
+	uint64_t x = nlt_rng_state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	nlt_rng_state = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+static inline uint32_t below(uint32_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static inline bool chance(unsigned int percent)
+{
+	return below(100) < percent;
+}
+
 #endif /* _PS_NL_UTIL_H */

@@ -82,29 +82,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* A pseudo-random generator of our own, so that a seed replays everywhere. */
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rng_state = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
-static uint32_t below(uint32_t n)
-{
-	return n ? rnd() % n : 0;
-}
-
-static bool chance(unsigned int percent)
-{
-	return below(100) < percent;
-}
 
 /* A module parameter as text ("" when it does not exist). */
 static bool read_param(const char *name, char *buf, size_t len)
@@ -864,7 +841,7 @@ static int cmd_model(int argc, char **argv)
 			return 2;
 		}
 	}
-	rng_state = seed ? seed : 1;
+	nlt_rng_state = seed ? seed : 1;
 	printf("# model: seed %llu, %lu steps, at most %.0f s (replay: PS_UPDATES_SEED=%llu)\n",
 	       (unsigned long long)seed, steps, seconds, (unsigned long long)seed);
 	fflush(stdout);
@@ -1511,7 +1488,7 @@ static int cmd_traffic(int argc, char **argv)
 			return 2;
 		}
 	}
-	rng_state = 42;
+	nlt_rng_state = 42;
 	t_queue = malloc(T_MAXPKT);
 	t_recv = malloc(T_MAXPKT);
 	t_udp[0] = udp_bound(T_LO);
