@@ -50,7 +50,6 @@
 
 static const uint8_t protos[NPROTO] = { 6, 17, 136, 132, 33 };
 
-
 /* The model of one network namespace's configuration. */
 struct m_svc {
 	char name[48];

@@ -82,7 +82,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-
 /* A module parameter as text ("" when it does not exist). */
 static bool read_param(const char *name, char *buf, size_t len)
 {
