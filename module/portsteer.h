@@ -71,7 +71,7 @@ void ps_protos_init(void);
 #define PS_BLOCK_BITS	8
 #define PS_BLOCKS	BIT(PS_BLOCK_BITS)	/* blocks of ports per protocol */
 #define PS_BLOCK_PORTS	BIT(16 - PS_BLOCK_BITS)
-#define PS_GC_INLINE	8	/* pieces a root takes with it (struct ps_table.gc) */
+#define PS_GC_INLINE	7	/* pieces a root takes with it: struct ps_table in 256 bytes */
 #define PS_SLOTS_MAX	65535	/* slots plus one are 16-bit in leaves */
 #define PS_NGROUPS	9		/* rule trees per protocol: 3 families x 3 directions */
 #define PS_SVC_HASH_BITS 8

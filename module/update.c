@@ -67,6 +67,8 @@ int ps_update_begin(struct ps_update *upd, struct ps_net *pn)
 
 	/* All but the blocks edited, cleared as their top arrays are touched. */
 	memset(upd, 0, offsetof(struct ps_update, blocks));
+	/* One root per change: it fits kmalloc-256. */
+	BUILD_BUG_ON(sizeof(struct ps_table) > 256);
 	old = rcu_dereference_protected(pn->table, lockdep_is_held(&pn->lock));
 	upd->pn = pn;
 	upd->old = old ?: &ps_empty_table;
@@ -634,8 +636,11 @@ static __printf(2, 3) int ps_check_fail(struct netlink_ext_ack *extack,
 	return -EIO;
 }
 
-/* The memory of a table's top arrays and leaves, counted piece by piece. */
-static size_t ps_tops_bytes(const struct ps_table *t)
+/*
+ * The memory of a table's top arrays and leaves of the protocols @protos
+ * (BIT() of their index), counted piece by piece.
+ */
+static size_t ps_tops_bytes(const struct ps_table *t, u32 protos)
 {
 	unsigned int dir, pi, plane, b;
 	size_t bytes = 0;
@@ -643,6 +648,9 @@ static size_t ps_tops_bytes(const struct ps_table *t)
 	for (dir = 0; dir < PS_NDIRS; dir++) {
 		for (pi = 0; pi < PS_NPROTOS; pi++) {
 			const struct ps_top *v4 = t->top[dir][0][pi];
+
+			if (!(protos & BIT(pi)))
+				continue;
 
 			for (plane = 0; plane < PS_NPLANES; plane++) {
 				const struct ps_top *top = t->top[dir][plane][pi];
@@ -663,7 +671,8 @@ static size_t ps_tops_bytes(const struct ps_table *t)
 /* The memory a table takes, counted piece by piece. */
 static size_t ps_table_bytes(const struct ps_table *t)
 {
-	size_t bytes = sizeof(*t) + ps_slots_bytes(t->slots) + ps_tops_bytes(t);
+	size_t bytes = sizeof(*t) + ps_slots_bytes(t->slots) +
+		       ps_tops_bytes(t, BIT(PS_NPROTOS) - 1);
 	unsigned int i;
 
 	for (i = 0; t->slots && i < t->slots->cap; i++)
@@ -708,7 +717,7 @@ static int ps_check_top(const struct ps_top *a, const struct ps_top *b,
  *
  * With the check_updates parameter: every port of every direction and
  * plane of the protocols the change touched must give the same slot as a
- * table built from the rules from scratch, each service's slot must hold
+ * table built from their rules from scratch, each service's slot must hold
  * what the service says, the size the changes kept count of must be the
  * table's, and its top arrays and leaves must take no more memory than
  * those built from scratch. A difference is a bug: it warns.
@@ -725,7 +734,7 @@ static int ps_update_check(struct ps_net *pn, u32 touched,
 	struct ps_service *svc;
 	struct ps_rule_iter it;
 	struct ps_rule *rules;
-	u32 n = 0, bit, plane;
+	u32 n = 0, bit, plane, protos;
 	size_t bytes = 0;
 	int err = 0;
 
@@ -736,9 +745,12 @@ static int ps_update_check(struct ps_net *pn, u32 touched,
 			       PS_GFP_CONFIG);
 	if (!rules)
 		return -ENOMEM;
+	/* The protocols touched, in either direction: only theirs are built. */
+	protos = (touched | touched >> PS_NPROTOS) & (BIT(PS_NPROTOS) - 1);
 	ps_rule_iter_start(&it, &pn->cfg.rules, NULL);
 	while ((r = ps_rule_iter_next(&it)))
-		rules[n++] = *r;
+		if (protos & BIT(ps_proto_index(r->proto)))
+			rules[n++] = *r;
 	err = ps_tops_build(&scratch, rules, n, &bytes);
 	if (err)
 		goto out;
@@ -771,9 +783,9 @@ static int ps_update_check(struct ps_net *pn, u32 touched,
 		err = ps_check_fail(extack, "table of %zu bytes, counted %zu",
 				    ps_table_bytes(t), pn->table_bytes);
 	/* Changes take no more memory than a table built from scratch. */
-	if (!err && ps_tops_bytes(t) > bytes)
+	if (!err && ps_tops_bytes(t, protos) > bytes)
 		err = ps_check_fail(extack, "tops and leaves of %zu bytes, built %zu",
-				    ps_tops_bytes(t), bytes);
+				    ps_tops_bytes(t, protos), bytes);
 	if (!err)
 		ps_checked_updates++;
 	ps_tops_free(&scratch);

@@ -11,7 +11,7 @@ NS=ps-ctl-$$
 PY=/usr/bin/python3
 tmp=$(mktemp -d)
 export PORTSTEER_SERVICES=$PS_SELFTESTS/../tools/tests/services
-ktap_header 29
+ktap_header 32
 kmsg_mark
 
 cleanup() {
@@ -85,6 +85,20 @@ ktap_result "rule_del_missing_refused" fails 1 "rule del tcp dport 443: " $C rul
 ktap_result "service_change" eval \
 	"$C service change web queue 30-31 balance cpu nobypass &&
 	 out_is 'service web queue 30-31 balance cpu rules 3' $C service show web"
+ktap_result "rule_replace_moves" eval \
+	"$C rule replace tcp dport http service dns &&
+	 $C -n rule show | grep -q '^inet tcp dport 80 service dns$' &&
+	 out_is 'service web queue 30-31 balance cpu rules 2' $C service show web &&
+	 $C rule replace tcp dport 80 service web &&
+	 out_is 'service web queue 30-31 balance cpu rules 3' $C service show web"
+ktap_result "rule_replace_overlap_refused" fails 1 "overlaps" \
+	$C rule replace tcp dport 79-80 service dns
+printf '%s\n' '# one command per line' 'rule add udp dport 7777 service web' \
+	'rule add udp dport 7777 service web' 'rule add udp dport 7778 service web' >"$tmp/batch"
+ktap_result "batch_stops_at_first_failure" eval \
+	"! $C -b $tmp/batch 2>$tmp/batch.err && grep -q '^$tmp/batch:3: ' $tmp/batch.err &&
+	 $C -n rule show | grep -q 'udp dport 7777 service web' &&
+	 ! $C -n rule show | grep -q 'udp dport 7778' && $C rule del udp dport 7777"
 ktap_result "service_del_with_rules_refused" fails 1 "service del dns: " $C service del dns
 ktap_result "service_del_with_rules" eval \
 	"$C service del dns with-rules && ! $C rule show | grep -q dns && ! $C service show dns 2>/dev/null"

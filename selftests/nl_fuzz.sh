@@ -25,8 +25,8 @@ cleanup() {
 trap cleanup EXIT
 
 [ -x "$FUZZ" ] || { diag "no $FUZZ (make selftests)"; exit $ksft_skip; }
-# Every change the fuzzer gets through is also compared with a table built
-# from scratch (update.c), and any difference warns.
+# Every change the first caller gets through is also compared with a table
+# built from scratch (update.c), and any difference warns.
 ps_load check_updates=1 || { ktap_fail "load"; ktap_finish; }
 diag "seed $SEED, $COUNT messages per caller (replay: PS_FUZZ_SEED=$SEED)"
 
@@ -52,6 +52,10 @@ fuzz() {
 
 ip netns add "$NS"
 fuzz fuzz_root_netns ip netns exec "$NS"
+# The table check is the first caller's: the others meet the same code,
+# and on the debug kernel the check is what the run would spend its time on.
+checked=$(cat /sys/module/portsteer/parameters/checked_updates 2>/dev/null)
+echo N >/sys/module/portsteer/parameters/check_updates
 fuzz fuzz_userns_root unshare --user --map-root-user --net
 
 # The unprivileged caller, in a netns root configured: nothing may change.
@@ -68,8 +72,7 @@ $CTL save >"$tmp/init.after"
 if ! ktap_result "other_netns_untouched" cmp -s "$tmp/init.before" "$tmp/init.after"; then
 	diff "$tmp/init.before" "$tmp/init.after" | sed 's/^/# /'
 fi
-checked=$(cat /sys/module/portsteer/parameters/checked_updates 2>/dev/null)
-diag "$checked changes compared with a table built from scratch"
+diag "${checked:-no} changes compared with a table built from scratch"
 ktap_result "changes_checked" test "${checked:-0}" -gt 0
 $CTL flush
 ip netns del "$NS"
