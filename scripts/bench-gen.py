@@ -12,6 +12,14 @@ nft map (nftmap-N.nft), the vmap-to-chains ruleset of NFQUEUE.md
 iptables-restore and ip6tables-restore) and an ipset bitmap:port with one
 iptables rule (ipset-N.restore, ipset-ipt.rules).
 
+For the cost of updates (section 8 of scripts/bench-guest.sh): the same
+portsteer configurations as batch files of single commands (ps-batch-N.txt,
+for portsteerctl -b: the lines of ps-N.conf, its settings, its services,
+then one "rule add" line per rule), the named nft vmap built one "add
+element" command at a time in one nft -f file (nftvmap-adds-N.nft), and
+updates.env, the UDP port and range that no configuration uses (checked
+here), for the one-rule changes.
+
 The traffic pktgen sends is UDP to ports MATCH_LO..MATCH_LO+63 (every
 ruleset covers them: "matched") or UNMATCH_LO..UNMATCH_LO+63 (no ruleset
 covers them: "unmatched").
@@ -28,6 +36,14 @@ MAP_SIZES = [1000, 10000]
 LIN_SIZES = [10, 100, 1000]
 IPSET_SIZE = 1000
 IPS_SIZE = 1000
+# The updates: one rule added, replaced and deleted with N rules loaded, and
+# N rules added one command at a time.
+UPD_SIZES = [1000, 10000, 65536]
+NFT_UPD_SIZES = [1000, 10000]
+# A UDP port and a range over several 256-port blocks (61000-61999: blocks
+# 238-242) that no ruleset of any size uses.
+UPD_PORT = 60999
+UPD_RANGE = (61000, 61999)
 
 
 def in_windows(lo, hi):
@@ -94,18 +110,48 @@ def ports(lo, hi):
     return str(lo) if lo == hi else "%d-%d" % (lo, hi)
 
 
-def write_ps(out, n):
+def ps_lines(n):
+    """The commands of the portsteer configuration of size n, one a line:
+    the settings, the services, then the rules."""
     svcs = services(nsvc_for(n))
     rules = ps_rules(n)
+    # defrag off, as the nft and iptables rulesets have no
+    # defragmentation; its cost is measured on its own (psdefrag)
+    out = ["settings set seed 1 defrag off"]
+    for name, (a, b) in svcs:
+        out.append("service add %s queue %s bypass" % (name, ports(a, b)))
+    for i, (fam, proto, lo, hi) in enumerate(rules):
+        out.append("rule add %s %s dport %s service %s"
+                   % (fam, proto, ports(lo, hi), svcs[i % len(svcs)][0]))
+    return out
+
+
+def write_ps(out, n):
     with open(os.path.join(out, "ps-%d.conf" % n), "w") as f:
-        # defrag off, as the nft and iptables rulesets have no
-        # defragmentation; its cost is measured on its own (psdefrag)
-        f.write("settings set seed 1 defrag off\n")
-        for name, (a, b) in svcs:
-            f.write("service add %s queue %s bypass\n" % (name, ports(a, b)))
-        for i, (fam, proto, lo, hi) in enumerate(rules):
-            f.write("rule add %s %s dport %s service %s\n"
-                    % (fam, proto, ports(lo, hi), svcs[i % len(svcs)][0]))
+        f.write("".join(l + "\n" for l in ps_lines(n)))
+
+
+def write_ps_batch(out, n):
+    """ps-batch-N.txt: the commands of ps-N.conf for portsteerctl -b (each
+    line one command, one netlink request per rule, one process); ending in
+    the same configuration as apply of ps-N.conf from empty."""
+    with open(os.path.join(out, "ps-batch-%d.txt" % n), "w") as f:
+        f.write("".join(l + "\n" for l in ps_lines(n)))
+
+
+def check_free(n):
+    """The update port and range must be free in the configurations of size
+    n: no UDP rule of any family on them, no UDP key of the nft vmap."""
+    lo, hi = UPD_RANGE
+    for fam, proto, a, b in ps_rules(n):
+        if proto == "udp" and (a <= UPD_PORT <= b or (a <= hi and b >= lo)):
+            sys.exit("bench-gen: udp %s-%s of ps-%d.conf covers the update port"
+                     " or range" % (a, b, n))
+    if n in MAP_SIZES:
+        for proto, p in vmap_elems(n):
+            if proto == "udp" and (p == UPD_PORT or lo <= p <= hi):
+                sys.exit("bench-gen: udp . %d of nftvmap-%d covers the update"
+                         " port or range" % (p, n))
 
 
 def udp_ports(n):
@@ -165,6 +211,25 @@ def write_nftvmap(out, n):
                 "    type inet_proto . inet_service : verdict\n"
                 "    elements = { %s }\n  }\n" % elems
                 + pre + "    meta l4proto . th dport vmap @svc\n  }\n}\n")
+
+
+def write_nftvmap_adds(out, n):
+    """nftvmap-adds-N.nft: the ruleset of nftvmap-named-N.nft with the map
+    empty, then its N elements, each a separate "add element" command. One
+    nft -f is one transaction: nft's closest to N single additions in one
+    process."""
+    svcs = services(64)
+    chains = "".join("  chain svc_%d {\n    counter queue flags bypass to %s\n  }\n"
+                     % (i, queue_expr(q)) for i, (_, q) in enumerate(svcs))
+    with open(os.path.join(out, "nftvmap-adds-%d.nft" % n), "w") as f:
+        f.write("table inet steer {\n" + chains + "  map svc {\n"
+                "    type inet_proto . inet_service : verdict\n  }\n"
+                "  chain pre {\n"
+                "    type filter hook prerouting priority filter; policy accept;\n"
+                "    meta l4proto . th dport vmap @svc\n  }\n}\n")
+        for i, (proto, p) in enumerate(vmap_elems(n)):
+            f.write("add element inet steer svc { %s . %d : jump svc_%d }\n"
+                    % (proto, p, i % 64))
 
 
 def write_ips(out, n):
@@ -252,6 +317,15 @@ def main():
         write_ipt(out, n)
     write_ipset(out, IPSET_SIZE)
     write_ips(out, IPS_SIZE)
+    for n in UPD_SIZES:
+        check_free(n)
+        write_ps_batch(out, n)
+    for n in NFT_UPD_SIZES:
+        write_nftvmap_adds(out, n)
+    with open(os.path.join(out, "updates.env"), "w") as f:
+        f.write("UPD_PORT=%d\nUPD_RANGE=%d-%d\nUPD_SIZES=\"%s\"\nNFT_UPD_SIZES=\"%s\"\n"
+                % ((UPD_PORT,) + UPD_RANGE + (" ".join(map(str, UPD_SIZES)),
+                                              " ".join(map(str, NFT_UPD_SIZES)))))
     # One more rule, for the cost of a change with 10,000 loaded: a UDP port
     # no ruleset of that size uses.
     with open(os.path.join(out, "change.txt"), "w") as f:

@@ -8,6 +8,9 @@
 #   BENCH pkt CONFIG N FAMILY TRAFFIC NFQ COUNT USEC INSN_PER_PACKET
 #   BENCH mem CONFIG N TABLE_BYTES MEMCG_DELTA_BYTES
 #   BENCH cfg WHAT NANOSECONDS
+#   BENCH upd TOOL OPERATION N NANOSECONDS     (one sample; several per key)
+#   BENCH updto TOOL OPERATION N NANOSECONDS   (timed out: a lower bound)
+#   BENCH updinfo PORT RANGE
 #
 # With -icount shift=0 one guest instruction is one virtual nanosecond, so
 # pktgen's usec * 1000 / count is instructions per packet, and a duration
@@ -232,13 +235,19 @@ rmmod bench_empty_hook
 # guest's virtual clock jumps ahead. The CPU time of the process (user and
 # system, in ns: instructions) is: every netlink request and nft's commit
 # run in its context. A no-op invocation of each program is the baseline.
+# CPU_LIMIT=SECONDS bounds the run (guest time, about 10^9 instructions a
+# second): the program is killed, its CPU time printed, and the exit is 124.
 cpu() {
-	python3 -c 'import resource, subprocess, sys
-r = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL,
-                   stdin=open(sys.argv[1]) if sys.argv[1] != "-" else None)
+	python3 -c 'import os, resource, subprocess, sys
+lim = float(os.environ.get("CPU_LIMIT") or 0) or None
+try:
+    rc = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, timeout=lim,
+                        stdin=open(sys.argv[1]) if sys.argv[1] != "-" else None).returncode
+except subprocess.TimeoutExpired:
+    rc = 124
 u = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(round((u.ru_utime + u.ru_stime) * 1e9))
-sys.exit(r.returncode)' "$@"
+sys.exit(rc)' "$@"
 }
 echo $BASHPID >/sys/fs/cgroup/bench/cgroup.procs
 insmod "$ko" || exit 1
@@ -266,5 +275,134 @@ for f in nftvmap-named nftmap; do
 		echo "BENCH cfg nftvmap-named-reload-10000 $(cpu $work/reload.nft nft -f -)"
 	fi
 	nft flush ruleset
+done
+
+# 8, continued: the cost of updates (issue 17). With N rules loaded, one
+# rule added, replaced (same rule, new service) and deleted, on a UDP port
+# and on a range over several 256-port blocks that no configuration uses
+# (updates.env of bench-gen.py), and one service changed; three samples of
+# each, of which the report takes the median. Then N rules added one
+# command at a time (portsteerctl -b, one request per rule, one process)
+# beside apply of the same file. nft: one element added and deleted in the
+# named vmap with N elements, and nft -f of the N elements as separate
+# "add element" commands (one transaction) beside nft -f of the map. Every
+# run is bounded (CPU_LIMIT): a single change by 30 s of guest time, a
+# load by 120 s, N single adds by BENCH_UPD_FACTOR (10) times the apply or
+# load of the same N, at least BENCH_UPD_MIN (10) s.
+upd_port=60999 upd_range=61000-61999
+upd_sizes="1000 10000 65536" nft_upd_sizes="1000 10000"
+if [ -r $work/updates.env ]; then
+	. $work/updates.env
+	upd_port=${UPD_PORT:-$upd_port} upd_range=${UPD_RANGE:-$upd_range}
+	upd_sizes=${UPD_SIZES:-$upd_sizes} nft_upd_sizes=${NFT_UPD_SIZES:-$nft_upd_sizes}
+fi
+if [ "$quick" = 1 ]; then
+	upd_sizes=1000 nft_upd_sizes=1000
+fi
+echo "BENCH updinfo $upd_port $upd_range"
+upd_factor=${BENCH_UPD_FACTOR:-10}
+upd_min=${BENCH_UPD_MIN:-10}
+upd_lim=30
+upd_v=
+
+# upd TOOL OPERATION N CMD...: one sample of CMD's CPU time, bounded by
+# upd_lim seconds; the value also in upd_v (empty unless it succeeded).
+upd() {
+	local tool=$1 op=$2 n=$3 v rc
+	shift 3
+	upd_v=
+	v=$(CPU_LIMIT=$upd_lim cpu - "$@" 2>$work/upd.err)
+	rc=$?
+	if [ $rc = 0 ] && [ -n "$v" ]; then
+		echo "BENCH upd $tool $op $n $v"
+		upd_v=$v
+	elif [ $rc = 124 ]; then
+		echo "BENCH updto $tool $op $n ${v:-0}"
+		log "updates: $tool $op $n timed out after ${upd_lim}s of guest time"
+	else
+		log "updates: $tool $op $n failed (exit $rc): $(head -n1 $work/upd.err)"
+	fi
+	return $rc
+}
+
+# the bound of N single adds: upd_factor times the one-file load of ns $1
+bulk_limit() {
+	local l=120
+	[ -n "$1" ] && l=$(( $1 * upd_factor / 1000000000 ))
+	[ "$l" -lt "$upd_min" ] && l=$upd_min
+	echo "$l"
+}
+
+# change N SUFFIX PORTS: three rounds of adding a UDP rule on PORTS,
+# replacing it (another service) and deleting it, with N rules loaded
+change() {
+	local n=$1 what=$2 ports=$3 _
+	for _ in 1 2 3; do
+		upd ps "add$what" "$n" $ctl rule add udp dport "$ports" service s0
+		sleep 1
+		upd ps "replace$what" "$n" $ctl rule replace udp dport "$ports" service s1
+		sleep 1
+		upd ps "del$what" "$n" $ctl rule del udp dport "$ports"
+		sleep 1
+	done
+}
+
+# Room for one rule more than the largest configuration.
+insmod "$ko" max_rules=131072 || exit 1
+upd_lim=30
+for _ in 1 2 3; do upd ps noop 0 $ctl settings show; done
+for n in $upd_sizes; do
+	$ctl flush
+	sleep 1
+	upd_lim=120
+	if ! upd ps apply "$n" $ctl apply $work/ps-$n.conf &&
+	   ! timeout 300 $ctl apply $work/ps-$n.conf; then
+		log "updates: apply ps-$n failed: nothing measured with $n loaded"
+		continue
+	fi
+	ap=$upd_v
+	sleep 1
+	upd_lim=30
+	change "$n" "" "$upd_port"
+	change "$n" -range "$upd_range"
+	for q in 11 10 11; do
+		upd ps svc-change "$n" $ctl service change s0 queue $q
+		sleep 1
+	done
+	$ctl flush
+	sleep 1
+	upd_lim=$(bulk_limit "$ap")
+	upd ps batch "$n" $ctl -b $work/ps-batch-$n.txt
+	$ctl flush
+	sleep 1
+done
+rmmod portsteer
+
+upd_lim=30
+for _ in 1 2 3; do upd nft noop 0 nft list tables; done
+for n in $nft_upd_sizes; do
+	nft flush ruleset
+	sleep 1
+	upd_lim=120
+	if ! upd nft load "$n" nft -f $work/nftvmap-named-$n.nft &&
+	   ! timeout 300 nft -f $work/nftvmap-named-$n.nft; then
+		log "updates: nft vmap $n failed: nothing measured with $n loaded"
+		continue
+	fi
+	ld=$upd_v
+	sleep 1
+	upd_lim=30
+	for _ in 1 2 3; do
+		upd nft add "$n" nft add element inet steer svc "{ udp . $upd_port : jump svc_0 }"
+		sleep 1
+		upd nft del "$n" nft delete element inet steer svc "{ udp . $upd_port }"
+		sleep 1
+	done
+	nft flush ruleset
+	sleep 1
+	upd_lim=$(bulk_limit "$ld")
+	upd nft adds "$n" nft -f $work/nftvmap-adds-$n.nft
+	nft flush ruleset
+	sleep 1
 done
 log "done"

@@ -6,31 +6,46 @@
 
 RESULTS holds the "BENCH ..." lines of scripts/bench-guest.sh. Writes
 OUTDIR/benchmark.md, OUTDIR/benchmark.svg (gnuplot) and OUTDIR/benchmark.dat
-(the plotted figures).
+(the plotted figures), and the cost of updates as
+OUTDIR/benchmark-updates.svg and OUTDIR/benchmark-updates.dat. A missing or
+malformed line leaves its figure "n/a".
 """
 import datetime
 import os
 import subprocess
 import sys
+import textwrap
 from collections import defaultdict
 
 res_path, kver, secs, outdir = sys.argv[1:5]
 pkt = {}                    # (cfg, n, fam, traffic, nfq) -> insn/packet
 mem = {}                    # (cfg, n) -> (table_bytes, memcg)
 cfg = {}                    # what -> ns
+upd = defaultdict(list)     # (tool, op, n) -> [ns, ...] (samples)
+updto = {}                  # (tool, op, n) -> ns when killed (timed out)
+updinfo = ["60999", "61000-61999"]
 notes = []
-for line in open(res_path):
+for line in open(res_path, errors="replace"):
     w = line.split()
     if line.startswith("#"):
         notes.append(line.strip())
     if len(w) < 2 or w[0] != "BENCH":
         continue
-    if w[1] == "pkt":
-        pkt[(w[2], int(w[3]), w[4], w[5], w[6])] = float(w[9])
-    elif w[1] == "mem":
-        mem[(w[2], int(w[3]))] = (w[4], w[5])
-    elif w[1] == "cfg":
-        cfg[w[2]] = int(w[3])
+    try:
+        if w[1] == "pkt":
+            pkt[(w[2], int(w[3]), w[4], w[5], w[6])] = float(w[9])
+        elif w[1] == "mem":
+            mem[(w[2], int(w[3]))] = (w[4], w[5])
+        elif w[1] == "cfg":
+            cfg[w[2]] = int(w[3])
+        elif w[1] == "upd":
+            upd[(w[2], w[3], int(w[4]))].append(int(w[5]))
+        elif w[1] == "updto":
+            updto[(w[2], w[3], int(w[4]))] = int(w[5])
+        elif w[1] == "updinfo":
+            updinfo = w[2:4]
+    except (IndexError, ValueError):
+        notes.append("# malformed line: " + line.strip())
 
 FAMS = ["ip4", "ip6"]
 TRAFFIC = ["unmatched", "matched"]
@@ -313,7 +328,7 @@ p("| --- | ---: |")
 
 def mi(k, b):
     if k not in cfg or b not in cfg:
-        return "-"
+        return "n/a"
     return "%.1f" % ((cfg[k] - cfg[b]) / 1e6)
 
 
@@ -327,9 +342,216 @@ for label, k, b in [("portsteerctl apply, 10,000 rules (empty before)", "ps-appl
     p("| %s | %s |" % (label, mi(k, b)))
 p("")
 p("No-op baselines: portsteerctl %s, nft %s million instructions."
-  % ("%.1f" % (cfg["ps-noop"] / 1e6) if "ps-noop" in cfg else "-",
-     "%.1f" % (cfg["nft-noop"] / 1e6) if "nft-noop" in cfg else "-"))
+  % ("%.1f" % (cfg["ps-noop"] / 1e6) if "ps-noop" in cfg else "n/a",
+     "%.1f" % (cfg["nft-noop"] / 1e6) if "nft-noop" in cfg else "n/a"))
 p("")
+
+# Updates (issue 17).
+UPD_N = [1000, 10000, 65536]
+NFT_N = [1000, 10000]       # nft's sizes (bench-gen.py NFT_UPD_SIZES)
+
+
+def para(text):
+    for l in textwrap.wrap(text, 80, break_on_hyphens=False):
+        p(l)
+
+
+def median(v):
+    v = sorted(v)
+    return None if not v else (v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2)
+
+
+def noop(tool):
+    m = median(upd.get((tool, "noop", 0), []))
+    if m is None:
+        m = cfg.get({"ps": "ps-noop", "nft": "nft-noop"}[tool])
+    return m
+
+
+def net(tool, op, n):
+    """Million instructions of one operation, the no-op taken out."""
+    m, b = median(upd.get((tool, op, n), [])), noop(tool)
+    return None if m is None or b is None else max(0.0, (m - b) / 1e6)
+
+
+def lower(tool, op, n):
+    """For a run that timed out: million instructions when it was killed."""
+    if (tool, op, n) not in updto or net(tool, op, n) is not None:
+        return None
+    return (updto[(tool, op, n)] - (noop(tool) or 0)) / 1e6
+
+
+def mfmt(x):
+    if x is None:
+        return "n/a"
+    if x < 10:
+        return "%.2f" % x
+    return "%.1f" % x if x < 100 else "{:,.0f}".format(x)
+
+
+def cell(tool, op, n):
+    if tool == "nft" and n not in NFT_N:
+        return "-"
+    v = net(tool, op, n)
+    if v is None and lower(tool, op, n) is not None:
+        return "> %s (timed out)" % mfmt(lower(tool, op, n))
+    return mfmt(v)
+
+
+def kcell(tool, op, n):
+    """A cell of one change, in thousand instructions."""
+    if tool == "nft" and n not in NFT_N:
+        return "-"
+    v = net(tool, op, n)
+    if v is None and lower(tool, op, n) is not None:
+        return "> {:,.0f} (timed out)".format(lower(tool, op, n) * 1e3)
+    return "n/a" if v is None else "{:,.0f}".format(v * 1e3)
+
+
+def rat(a, b):
+    return None if a is None or b is None or b <= 0 else a / b
+
+
+def rfmt(x):
+    return "n/a" if x is None else ("%.2f" % x if x < 10 else "%.0f" % x)
+
+
+def xfmt(x):
+    return "n/a" if x is None else rfmt(x) + "x"
+
+
+def rats(pairs):
+    return " / ".join(rfmt(rat(a, b)) for a, b in pairs)
+
+
+def flat(op):
+    """(met, text): the change costs at most 1 M at every N measured and
+    65,536 is within 20% (or 0.05 M) of 10,000."""
+    v10, v65 = net("ps", op, 10000), net("ps", op, 65536)
+    vals = [net("ps", op, n) for n in UPD_N if net("ps", op, n) is not None]
+    if not vals or v10 is None or v65 is None:
+        return None, "n/a"
+    ok = max(vals) <= 1.0 and abs(v65 - v10) <= max(0.2 * v10, 0.05)
+    return ok, "%s (65,536 / 10,000: %s)" % ("met" if ok else "missed", rfmt(rat(v65, v10)))
+
+
+def met(x, limit):
+    return "n/a" if x is None else ("met" if x <= limit else "missed")
+
+
+port, prange = (updinfo + ["60999", "61000-61999"])[:2]
+try:
+    lo, hi = (int(x) for x in prange.split("-"))
+    blocks = "{:,} ports, {} blocks of 256".format(hi - lo + 1, hi // 256 - lo // 256 + 1)
+except ValueError:
+    blocks = "a range"
+p("### Updates")
+p("")
+p("![instructions per change against the rules loaded, and N rules added one at a"
+  " time against one file](benchmark-updates.svg)")
+p("")
+para("The cost of changing a loaded configuration, against the targets of issue"
+     " 17, in million instructions (CPU time of the configuring process, its no-op"
+     " start taken out, as above). With N rules loaded (the `ps-N.conf` of the"
+     " packet measurements), one UDP rule on port %s, which no configuration uses,"
+     " is added (`portsteerctl rule add udp dport %s service s0`), replaced by the"
+     " same rule on another service (`rule replace ... service s1`, one atomic"
+     " request) and deleted (`rule del udp dport %s`); the same on the range %s"
+     " (%s); and one service changes queue (`service change s0 queue 11`, then"
+     " back to 10 and to 11 again). Each figure is the median of three samples."
+     " nft: one element added to and deleted from the named vmap of N"
+     " `proto . port` keys (`nft add element inet steer svc { udp . %s : jump"
+     " svc_0 }`, `nft delete element ...`); nft has no replace of an element, and"
+     " that map has no intervals. nft was measured at 1,000 and 10,000 rules only."
+     % (port, port, port, prange, blocks, port))
+p("")
+p("| one change, N rules loaded (thousand instructions) | 1,000 | 10,000 | 65,536 | over nft, 1,000 / 10,000 | target: ≤ 1 M, flat 10,000 → 65,536 |")
+p("| --- | ---: | ---: | ---: | ---: | --- |")
+for label, op, nftop in [
+        ("`rule add udp dport %s`" % port, "add", "add"),
+        ("`rule replace udp dport %s`" % port, "replace", None),
+        ("`rule del udp dport %s`" % port, "del", "del"),
+        ("`rule add udp dport %s`" % prange, "add-range", None),
+        ("`rule replace udp dport %s`" % prange, "replace-range", None),
+        ("`rule del udp dport %s`" % prange, "del-range", None)]:
+    over = (rats([(net("ps", op, n), net("nft", nftop, n)) for n in (1000, 10000)])
+            if nftop else "-")
+    p("| portsteerctl %s | %s | %s | %s |" % (label, " | ".join(kcell("ps", op, n) for n in UPD_N),
+                                            over, flat(op)[1]))
+p("| portsteerctl `service change s0 queue 11` | %s | - | - |"
+  % " | ".join(kcell("ps", "svc-change", n) for n in UPD_N))
+p("| nft `add element` (vmap) | %s | - | - |" % " | ".join(kcell("nft", "add", n) for n in UPD_N))
+p("| nft `delete element` (vmap) | %s | - | - |" % " | ".join(kcell("nft", "del", n) for n in UPD_N))
+p("")
+para("portsteerctl's no-op is itself one netlink request and its reply (`settings"
+     " show`), so a figure here is what the change costs beyond a request that"
+     " changes nothing: a few thousand instructions, within the run's noise (about"
+     " 20 thousand) of zero, at every size. nft's no-op (`nft list tables`) is"
+     " also one request.")
+p("")
+para("\"Flat\" is read as: 65,536 within 20% (or 0.05 M) of 10,000, and no size"
+     " above 1 M instructions.")
+p("")
+para("N rules loaded from empty, one command at a time against one file:"
+     " `portsteerctl -b ps-batch-N.txt` (`bench-gen.py`: the lines of `ps-N.conf`,"
+     " the services and then one `rule add` per rule, each command one netlink"
+     " request, in one process) against `portsteerctl apply ps-N.conf` (one"
+     " transaction). nft's closest is one `nft -f` of the named vmap's table with"
+     " the map empty followed by N separate `add element` commands: separate"
+     " commands, but still one transaction (nft -f commits a file at once; N `nft`"
+     " processes would mostly measure their start-up), against `nft -f` of the"
+     " same vmap with its elements inline.")
+p("")
+p("| N rules from empty | 1,000 | 10,000 | 65,536 | over the one-file load, 1,000 / 10,000 / 65,536 | over nft, 1,000 / 10,000 |")
+p("| --- | ---: | ---: | ---: | ---: | ---: |")
+p("| portsteerctl -b, N single `rule add` | %s | %s | %s |"
+  % (" | ".join(cell("ps", "batch", n) for n in UPD_N),
+     rats([(net("ps", "batch", n), net("ps", "apply", n)) for n in UPD_N]),
+     rats([(net("ps", "batch", n), net("nft", "adds", n)) for n in (1000, 10000)])))
+p("| portsteerctl apply, one file | %s | - | %s |"
+  % (" | ".join(cell("ps", "apply", n) for n in UPD_N),
+     rats([(net("ps", "apply", n), net("nft", "load", n)) for n in (1000, 10000)])))
+p("| nft -f, N separate `add element` (one transaction) | %s | %s | - |"
+  % (" | ".join(cell("nft", "adds", n) for n in UPD_N),
+     rats([(net("nft", "adds", n), net("nft", "load", n)) for n in NFT_N]) + " / -"))
+p("| nft -f, vmap of N elements + 64 chains | %s | - | - |"
+  % " | ".join(cell("nft", "load", n) for n in UPD_N))
+nftmap10 = (None if "nftmap-load-10000" not in cfg or "nft-noop" not in cfg
+            else (cfg["nftmap-load-10000"] - cfg["nft-noop"]) / 1e6)
+p("| nft -f, `udp dport map` of N elements (above) | - | %s | - | - | - |" % mfmt(nftmap10))
+p("")
+pa = [rfmt(None if net("ps", "batch", n) is None else net("ps", "batch", n) * 1e3 / n) for n in UPD_N]
+pb = [rfmt(None if net("ps", "apply", n) is None else net("ps", "apply", n) * 1e3 / n) for n in UPD_N]
+p("Per rule, in thousand instructions (1,000 / 10,000 / 65,536): single adds")
+p("%s, apply %s." % (" / ".join(pa), " / ".join(pb)))
+p("")
+p("Targets of issue 17:")
+p("")
+ok = [flat(op)[0] for op in ("add", "replace", "del")]
+p("- One rule change ≤ 1 M instructions and flat from 10,000 to 65,536 rules:")
+p("  add %s, replace %s, delete %s at 65,536; %s." % (
+    mfmt(net("ps", "add", 65536)), mfmt(net("ps", "replace", 65536)),
+    mfmt(net("ps", "del", 65536)),
+    "missed" if False in ok else ("n/a (not all measured)" if None in ok else "met")))
+r = rat(net("ps", "batch", 10000), net("ps", "apply", 10000))
+p("- 10,000 single adds within 3x of apply: %s; %s." % (xfmt(r), met(r, 3)))
+ap10 = net("ps", "apply", 10000)
+if ap10 is None and "ps-apply-10000" in cfg and "ps-noop" in cfg:
+    ap10 = (cfg["ps-apply-10000"] - cfg["ps-noop"]) / 1e6
+ld10 = net("nft", "load", 10000)
+if ld10 is None and "nftvmap-named-load-10000" in cfg and "nft-noop" in cfg:
+    ld10 = (cfg["nftvmap-named-load-10000"] - cfg["nft-noop"]) / 1e6
+rv, rm = rat(ap10, ld10), rat(ap10, nftmap10)
+p("- apply of 10,000 ≤ half of nft -f of the map: %s the vmap to chains (%s),"
+  % (xfmt(rv), met(rv, 0.5)))
+p("  %s the `udp dport map` (%s)." % (xfmt(rm), met(rm, 0.5)))
+p("")
+if updto:
+    p("Runs stopped at their bound (`BENCH_UPD_FACTOR` times the one-file load of the")
+    p("same N, at least `BENCH_UPD_MIN` s of guest time; 30 s for a single change,")
+    p("120 s for a load), shown as \"> figure when stopped\": %s."
+      % ", ".join("%s %s %s" % (t, o, "{:,}".format(n)) for t, o, n in sorted(updto)))
+    p("")
 p("## Caveats")
 p("")
 p("- An instruction count is not a cycle count: the cache misses of a large table")
@@ -347,7 +569,7 @@ p("  show it. Delivery to a real consumer costs far more (about 16,000")
 p("  instructions per packet) and is the consumer's cost, not the classifier's.")
 p("")
 for n in notes:
-    if "failed" in n or "no pktgen" in n:
+    if "failed" in n or "no pktgen" in n or "timed out" in n or "malformed" in n:
         p("Note from the run: `%s`" % n.lstrip("# "))
 
 os.makedirs(outdir, exist_ok=True)
@@ -413,4 +635,60 @@ with open(dat, "w") as f:
 svg = os.path.join(outdir, "benchmark.svg")
 script = gp % (svg, kver, len(fixed) - 1, dat, len(fixed) - 1, dat)
 subprocess.run(["gnuplot"], input=script, text=True, check=True)
+
+# The updates plot: left, one change against the rules loaded; right, N rules
+# loaded from empty one command at a time and in one file. Million
+# instructions, log-log; a figure not measured (or timed out) is left out.
+left = [("portsteer rule add", "ps", "add"), ("portsteer rule replace", "ps", "replace"),
+        ("portsteer rule del", "ps", "del"),
+        ("portsteer rule add, %s" % prange, "ps", "add-range"),
+        ("nft add element", "nft", "add"), ("nft delete element", "nft", "del")]
+right = [("portsteerctl -b, N single adds", "ps", "batch"), ("portsteerctl apply", "ps", "apply"),
+         ("nft -f, N add element commands", "nft", "adds"), ("nft -f, vmap", "nft", "load")]
+
+
+def block(label, vals):
+    return '"%s"\n%s' % (label, "\n".join("%d %s" % (n, "NaN" if v is None else "%.4f" % v)
+                                           for n, v in vals))
+
+
+blocks = [block(label, [(n, net(t, o, n)) for n in UPD_N]) for label, t, o in left]
+blocks += [block(label, [(n, net(t, o, n)) for n in UPD_N]) for label, t, o in right]
+blocks.append(block("3 x apply (target for single adds)",
+                    [(n, None if net("ps", "apply", n) is None else 3 * net("ps", "apply", n))
+                     for n in UPD_N]))
+udat = os.path.join(outdir, "benchmark-updates.dat")
+with open(udat, "w") as f:
+    f.write("\n\n\n".join(blocks) + "\n")
+usvg = os.path.join(outdir, "benchmark-updates.svg")
+ugp = """
+set terminal svg size 1100,520 dynamic font 'sans,12' background '#ffffff'
+set output '%(svg)s'
+set multiplot layout 1,2 title 'Cost of updates, million instructions of the configuring process (%(kver)s, icount guest)'
+set logscale xy
+set xrange [700:100000]
+set xlabel 'rules loaded'
+set ylabel 'million instructions'
+set grid
+set key font ',10'
+set format y '%%g'
+set xtics ('1,000' 1000, '10,000' 10000, '65,536' 65536)
+set title 'one change with N rules loaded'
+set yrange [0.001:1000]
+set key bottom right
+plot for [i=0:%(l)d] '%(dat)s' index i using 1:2 with linespoints lw 2 pt 7 title columnheader(1), \\
+     1 with lines dt 2 lc 'black' title 'target: 1 M'
+set title 'N rules from empty: one command at a time, or one file'
+set xlabel 'rules'
+set yrange [1:100000]
+set key top left
+plot for [i=%(r0)d:%(r1)d] '%(dat)s' index i using 1:2 with linespoints lw 2 pt 7 title columnheader(1), \\
+     '%(dat)s' index %(t)d using 1:2 with lines dt 2 lc 'black' title columnheader(1)
+unset multiplot
+""" % {"svg": usvg, "kver": kver, "dat": udat, "l": len(left) - 1, "r0": len(left),
+       "r1": len(left) + len(right) - 1, "t": len(left) + len(right)}
+try:
+    subprocess.run(["gnuplot"], input=ugp, text=True, check=True)
+except (OSError, subprocess.CalledProcessError) as e:
+    print("bench-report: the updates plot failed: %s" % e, file=sys.stderr)
 os.replace(os.path.join(outdir, "benchmark.md.tmp"), os.path.join(outdir, "benchmark.md"))

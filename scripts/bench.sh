@@ -4,14 +4,17 @@
 # make bench: the cost of steering, measured in guest instructions per
 # packet (see Documentation/benchmark.md for the method and the figures).
 #
-#   bench.sh [KERNEL]        KERNEL: 6.1 (default), 6.12 or a full version
+#   bench.sh [KERNEL]        KERNEL: 6.1 (default), 6.12, sid or a full version
 #
 # Installs what it needs, builds portsteer and the empty-hook module of
 # selftests/bench_empty_hook.c for that kernel under build/bench/, generates
 # the rulesets (scripts/bench-gen.py), boots ONE guest with one vCPU under
 # -icount shift=0,sleep=off, runs scripts/bench-guest.sh there, and writes
 # build/bench/results.txt, Documentation/benchmark.md and
-# Documentation/benchmark.svg (scripts/bench-report.py).
+# Documentation/benchmark.svg (scripts/bench-report.py); for another kernel
+# than 6.1, Documentation/benchmark-KERNEL/ (6.12, sid). KERNEL sid is the
+# newest Debian kernel, in the sid chroot of scripts/sid-root.sh (the
+# guest's root; the modules are built there with sid's compiler).
 # BENCH_QUICK=1: a few configurations only, to try the harness (the report
 # then goes to build/bench/ only). BENCH_COUNT: packets per run (20000).
 set -euo pipefail
@@ -38,28 +41,38 @@ fi
 make -s deps
 make -s tools >/dev/null
 
-if [ -r "/boot/vmlinuz-$want" ]; then
+# inroot: how to run a build in the kernel's root; vmwrap and vmroot: how
+# to boot the guest with that root (nothing for the host's own kernels).
+inroot=() vmwrap=() vmroot=()
+if [ "$want" = sid ]; then
+	sidout=$(scripts/sid-root.sh --kver) || { echo "bench: no sid chroot" >&2; exit 1; }
+	root=$(sed -n 1p <<<"$sidout")
+	kver=$(sed -n 2p <<<"$sidout")
+	inroot=("$top/scripts/in-root.sh" --chroot "$root")
+	vmwrap=("$top/scripts/in-root.sh" "$root")
+	vmroot=(--root "$root")
+elif [ -r "/boot/vmlinuz-$want" ]; then
 	kver=$want
 else
 	kver=$(ls /boot/vmlinuz-"$want".* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n1)
 fi
 [ -n "$kver" ] || { echo "bench: no kernel $want installed" >&2; exit 1; }
 kdir=/usr/src/linux-headers-$kver
-[ -f "$kdir/Makefile" ] || kdir=/lib/modules/$kver/build
+[ -f "${root:-}$kdir/Makefile" ] || kdir=/lib/modules/$kver/build
 
 # portsteer, from a copy of the tree, as scripts/check.sh builds it.
 src=$bdir/$kver/src
 rm -rf "$src"
 mkdir -p "$src"
 cp -a Kbuild module uapi "$src/"
-make -s -C "$kdir" M="$src" PORTSTEER_VERSION="${PORTSTEER_VERSION:-bench}" modules >/dev/null
+"${inroot[@]}" make -s -C "$kdir" M="$src" PORTSTEER_VERSION="${PORTSTEER_VERSION:-bench}" modules >/dev/null
 # The empty hook, from a directory of its own with its own Kbuild.
 empty=$bdir/$kver/empty
 rm -rf "$empty"
 mkdir -p "$empty"
 cp selftests/bench_empty_hook.c "$empty/"
 echo 'obj-m := bench_empty_hook.o' >"$empty/Kbuild"
-make -s -C "$kdir" M="$empty" modules >/dev/null
+"${inroot[@]}" make -s -C "$kdir" M="$empty" modules >/dev/null
 
 python3 scripts/bench-gen.py "$bdir/gen"
 
@@ -67,7 +80,8 @@ echo "bench: booting one guest on $kver (one vCPU, icount); this takes a while"
 start=$(date +%s)
 out=$bdir/$kver/vm
 rc=0
-scripts/vm.sh --smp 1 --mem 2048 --timeout "${BENCH_TIMEOUT:-5400}" \
+"${vmwrap[@]}" scripts/vm.sh "${vmroot[@]}" --smp 1 --mem 2048 \
+	--timeout "${BENCH_TIMEOUT:-5400}" \
 	--qemu "-icount shift=0,sleep=off" "$kver" "$out" \
 	env BENCH_QUICK="${BENCH_QUICK:-0}" BENCH_COUNT="${BENCH_COUNT:-20000}" \
 	"$top/scripts/bench-guest.sh" "$src/portsteer.ko" "$empty/bench_empty_hook.ko" \
@@ -83,6 +97,11 @@ fi
 echo "bench: guest done in ${secs}s"
 
 docdir=$top/Documentation
+case $want in
+6.1|6.1.*) ;;
+*)	docdir=$top/Documentation/benchmark-$want
+	mkdir -p "$docdir" ;;
+esac
 [ "${BENCH_QUICK:-0}" = 1 ] && docdir=$bdir
 python3 scripts/bench-report.py "$bdir/results.txt" "$kver" "$secs" "$docdir"
-echo "bench: wrote $docdir/benchmark.md and $docdir/benchmark.svg"
+echo "bench: wrote $docdir/benchmark.md, benchmark.svg and benchmark-updates.svg"

@@ -30,7 +30,7 @@ mirror=${PORTSTEER_SID_MIRROR:-$(host_mirror)}
 stamp=$root/.portsteer-stamp
 pkgs=(
 	linux-image-amd64 linux-headers-amd64 make gcc libc6-dev kmod
-	iproute2 nftables iptables procps iputils-ping psmisc
+	iproute2 nftables iptables ipset procps iputils-ping psmisc
 	python3 python3-yaml libmnl0 libjansson4 bash coreutils util-linux dkms
 	# selftests/suricata.sh: Suricata 8 inline behind portsteer, and its
 	# HTTP client (the server is python3's).
