@@ -35,7 +35,7 @@ KERNELS ?= 6.1 6.12 sid debug
 # about a second, make check runs the reliability tests; the functional
 # ones run on the three others. make check-full and make check-debug run
 # them all there.
-DEBUG_TESTS ?= module_load.sh netns.sh nl_test nl_fuzz.sh hostile.sh failslab.sh memcg.sh teardown.sh
+DEBUG_TESTS ?= module_load.sh netns.sh nl_test nl_fuzz.sh updates.sh hostile.sh failslab.sh memcg.sh teardown.sh
 PORTSTEER_CACHE ?= /var/cache/portsteer
 export PORTSTEER_CACHE
 
