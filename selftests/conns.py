@@ -67,7 +67,13 @@ def connect(proto, dst, port, n):
         req = b"request %d\n" % i
         try:
             if proto == "tcp":
-                s = socket.create_connection((dst, port), timeout=5)
+                # A source port of its own for each: a port the server
+                # closed first is free again at once, and a connection
+                # that reused it would count as the earlier one.
+                s = socket.socket(fam, socket.SOCK_STREAM)
+                s.settimeout(5)
+                s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", 20000 + i))
+                s.connect((dst, port))
                 s.sendall(req)
                 reply = b""
                 while True:
