@@ -9,9 +9,9 @@
 #   make regen-check     fail if they differ from a fresh generation (make check runs it)
 #   make style           checkpatch.pl --strict on every source file
 #   make deps            install (apt) what building and testing need (make check builds
-#                        the sid chroot, scripts/sid-root.sh); quiet when all is there
+#                        the sid chroot, scripts/debian-root.sh); quiet when all is there
 #   make check           build and run the selftests in qemu guests, side by side, one
-#                        per core (KERNELS=6.1 6.12 sid debug; on debug, the tests of
+#                        per core (KERNELS=5.10 6.1 6.12 sid debug; on debug, the tests of
 #                        DEBUG_TESTS), the stress loops at a fifth of their count, and
 #                        the host checks: on 2 cores about 16 to 19 minutes with warm caches
 #   make check-full      the same at full counts, and every selftest on the debug kernel
@@ -30,7 +30,7 @@
 # /usr/src/linux-headers-$KVER), else the running kernel's build directory, else the
 # newest Debian headers installed.
 
-KERNELS ?= 6.1 6.12 sid debug
+KERNELS ?= 5.10 6.1 6.12 sid debug
 # On the debug kernel (scripts/debug-kernel.sh), where every process costs
 # about a second, make check runs the reliability tests; the functional
 # ones run on the three others. make check-full and make check-debug run

@@ -171,8 +171,12 @@ int ps_commit(struct ps_net *pn, struct ps_update *upd,
 		/* Rules came or went: the registration stays. */
 		WRITE_ONCE(old->active, want_hook);
 	}
-	if (!want_defrag && pn->defrag_on)
+	if (!want_defrag && pn->defrag_on) {
 		ps_defrag_put(pn->net);
+		if (IS_ENABLED(PS_COMPAT_DEFRAG_STAYS))
+			NL_SET_ERR_MSG(extack,
+				       "defragmentation stays on in this namespace: this kernel (before 5.13) cannot turn it off");
+	}
 	pn->defrag_on = want_defrag;
 	if (!want_ct && pn->conntrack_on)
 		ps_conntrack_put(pn->net);

@@ -77,3 +77,55 @@ int ps_compat_genl_ops(struct genl_family *family)
 	return 0;
 }
 #endif
+
+#ifdef PS_COMPAT_POLL_RCU
+/*
+ * Grace periods counted by an RCU callback (see compat.h): a cookie is the
+ * count that, once reached, proves a full grace period since the cookie
+ * was taken. One callback is in flight at a time; a cookie taken while it
+ * is, waits for the one after it (the callback in flight may have been
+ * queued in a grace period that began before the cookie).
+ */
+static DEFINE_SPINLOCK(ps_gp_lock);
+static struct rcu_head ps_gp_head;
+static unsigned long ps_gp_done, ps_gp_want;
+static bool ps_gp_queued, ps_gp_stop;
+
+static void ps_gp_end(struct rcu_head *head)
+{
+	spin_lock(&ps_gp_lock);
+	WRITE_ONCE(ps_gp_done, ps_gp_done + 1);
+	ps_gp_queued = !ps_gp_stop && ULONG_CMP_LT(ps_gp_done, ps_gp_want);
+	if (ps_gp_queued)
+		call_rcu(&ps_gp_head, ps_gp_end);
+	spin_unlock(&ps_gp_lock);
+}
+
+unsigned long ps_compat_get_state_rcu(void)
+{
+	unsigned long cookie;
+
+	spin_lock_bh(&ps_gp_lock);
+	cookie = ps_gp_done + (ps_gp_queued ? 2 : 1);
+	ps_gp_want = cookie;
+	if (!ps_gp_queued && !ps_gp_stop) {
+		ps_gp_queued = true;
+		call_rcu(&ps_gp_head, ps_gp_end);
+	}
+	spin_unlock_bh(&ps_gp_lock);
+	return cookie;
+}
+
+bool ps_compat_poll_state_rcu(unsigned long cookie)
+{
+	return ULONG_CMP_GE(READ_ONCE(ps_gp_done), cookie);
+}
+
+/* Before the module's rcu_barrier(): no callback queues another after it. */
+void ps_compat_rcu_exit(void)
+{
+	spin_lock_bh(&ps_gp_lock);
+	ps_gp_stop = true;
+	spin_unlock_bh(&ps_gp_lock);
+}
+#endif

@@ -8,19 +8,44 @@
  * backported a helper, by version otherwise.
  *
  * The newest kernel checked is Debian sid's 7.2 (gcc 16, W=1, -Werror): it
- * needs no entry here; 6.1 and 6.12 are back-filled below.
+ * needs no entry here; 5.10, 6.1 and 6.12 are back-filled below. What an
+ * older kernel cannot do at all is listed in the documentation ("Kernels")
+ * and said by the family where it matters.
  */
 #ifndef _PORTSTEER_COMPAT_H
 #define _PORTSTEER_COMPAT_H
 
 #include <linux/version.h>
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
-#error "portsteer needs Linux 6.1 or newer"
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 10, 0)
+#error "portsteer needs Linux 5.10 or newer"
 #endif
 
 #ifdef __KERNEL__
 #include <linux/netlink.h>
+
+/*
+ * 6.1 ("netlink: add support for ext_ack missing attributes") let an
+ * extack name a missing attribute (NLMSGERR_ATTR_MISS_TYPE and _NEST) and
+ * added NL_REQ_ATTR_CHECK() and GENL_REQ_ATTR_CHECK() to set it. Before it
+ * the ack can only say so in its message.
+ */
+#ifndef NL_SET_ERR_ATTR_MISS
+#define NL_SET_ERR_ATTR_MISS(extack, nest, type) do {			\
+	(void)(extack);							\
+	(void)(nest);							\
+	(void)(type);							\
+} while (0)
+#define NL_REQ_ATTR_CHECK(extack, nest, tb, type) ({			\
+	bool __ps_miss = !(tb)[(type)];					\
+									\
+	if (__ps_miss)							\
+		NL_SET_ERR_MSG((extack), "a required attribute is missing"); \
+	__ps_miss;							\
+})
+#define GENL_REQ_ATTR_CHECK(info, attr)					\
+	NL_REQ_ATTR_CHECK((info)->extack, NULL, (info)->attrs, (attr))
+#endif
 
 /*
  * 6.2 ("netlink: add support for formatted extack messages") gave struct
@@ -79,6 +104,53 @@ int ps_compat_genl_ops(struct genl_family *family);
 	.validation_type = NLA_VALIDATE_RANGE_PTR,			\
 	.range = (struct netlink_range_validation *)(_range),		\
 }
+#endif
+
+/*
+ * 5.12 ("rcu: Provide polling interfaces for Tree RCU grace periods") added
+ * poll_state_synchronize_rcu(), which tells without blocking whether a
+ * grace period has passed since get_state_synchronize_rcu(). Before it the
+ * cookie of get_state_synchronize_rcu() can only be waited on
+ * (cond_synchronize_rcu()), and it starts no grace period: compat.c keeps
+ * its own count of grace periods, ended by an RCU callback, and its
+ * cookies are of that count.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 12, 0)
+unsigned long ps_compat_get_state_rcu(void);
+bool ps_compat_poll_state_rcu(unsigned long cookie);
+void ps_compat_rcu_exit(void);
+#define get_state_synchronize_rcu() ps_compat_get_state_rcu()
+#define poll_state_synchronize_rcu(cookie) ps_compat_poll_state_rcu(cookie)
+#define PS_COMPAT_POLL_RCU 1
+#else
+#define ps_compat_rcu_exit() do { } while (0)
+#endif
+
+/*
+ * 5.13 ("netfilter: disable defrag once its no longer needed") added
+ * nf_defrag_ipv4_disable() and nf_defrag_ipv6_disable(). Before it,
+ * defragmentation once turned on in a namespace stays on until the
+ * namespace goes: portsteer then only drops its reference on the module,
+ * and the commit that turns `defrag` off says so in its extack.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 13, 0)
+#define PS_COMPAT_DEFRAG_STAYS 1
+#endif
+
+/*
+ * 6.7 ("genetlink: add CAP_NET_ADMIN test for multicast bind", also in
+ * 6.1.y) gave multicast groups permission flags, GENL_MCAST_CAP_NET_ADMIN
+ * among them; the 5.10.y and 5.15.y backport ("drop_monitor: Require
+ * 'CAP_SYS_ADMIN' when joining 'events' group") has only a cap_sys_admin
+ * bit, checked over the namespace's user namespace. There, joining the
+ * "config" group needs CAP_SYS_ADMIN rather than CAP_NET_ADMIN; a 5.10 or
+ * 5.15 without that backport does not build.
+ */
+#include <net/genetlink.h>
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+#define PS_MCGRP_ADMIN .flags = GENL_MCAST_CAP_NET_ADMIN
+#else
+#define PS_MCGRP_ADMIN .cap_sys_admin = 1
 #endif
 
 /*

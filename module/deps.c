@@ -35,6 +35,18 @@ static void *ps_symbol_load(const char *name, const char *mod)
  */
 #define ps_symbol_get(sym, mod) ((typeof(sym) *)ps_symbol_load(#sym, mod))
 
+#ifdef PS_COMPAT_DEFRAG_STAYS
+/* Defragmentation stays on in @net (compat.h): only the module is let go. */
+static void ps_defrag_ipv4_put(struct net *net)
+{
+	symbol_put(nf_defrag_ipv4_enable);
+}
+
+static void ps_defrag_ipv6_put(struct net *net)
+{
+	symbol_put(nf_defrag_ipv6_enable);
+}
+#else
 static void ps_defrag_ipv4_put(struct net *net)
 {
 	typeof(nf_defrag_ipv4_disable) *off = symbol_get(nf_defrag_ipv4_disable);
@@ -56,6 +68,7 @@ static void ps_defrag_ipv6_put(struct net *net)
 	}
 	symbol_put(nf_defrag_ipv6_enable);
 }
+#endif
 
 /**
  * ps_defrag_get() - turn IPv4 and IPv6 defragmentation on in a namespace

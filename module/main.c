@@ -114,6 +114,7 @@ static void __exit ps_exit(void)
 	ps_genl_exit();
 	unregister_pernet_subsys(&ps_net_ops);
 	/* Services and tables are freed by call_rcu(). */
+	ps_compat_rcu_exit();
 	rcu_barrier();
 	ps_rules_exit();
 	pr_info("unloaded\n");

@@ -591,7 +591,7 @@ out:
  */
 static const struct genl_multicast_group ps_mcgrps[] = {
 	[PORTSTEER_NLGRP_CONFIG] = { .name  = PORTSTEER_MCGRP_CONFIG,
-				     .flags = GENL_MCAST_CAP_NET_ADMIN },
+				     PS_MCGRP_ADMIN },
 };
 
 /*

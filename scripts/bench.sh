@@ -13,7 +13,7 @@
 # build/bench/results.txt, Documentation/benchmark.md and
 # Documentation/benchmark.svg (scripts/bench-report.py); for another kernel
 # than 6.1, Documentation/benchmark-KERNEL/ (6.12, sid). KERNEL sid is the
-# newest Debian kernel, in the sid chroot of scripts/sid-root.sh (the
+# newest Debian kernel, in the sid chroot of scripts/debian-root.sh (the
 # guest's root; the modules are built there with sid's compiler).
 # BENCH_QUICK=1: a few configurations only, to try the harness (the report
 # then goes to build/bench/ only). BENCH_COUNT: packets per run (20000).
@@ -45,7 +45,7 @@ make -s tools >/dev/null
 # to boot the guest with that root (nothing for the host's own kernels).
 inroot=() vmwrap=() vmroot=()
 if [ "$want" = sid ]; then
-	sidout=$(scripts/sid-root.sh --kver) || { echo "bench: no sid chroot" >&2; exit 1; }
+	sidout=$(scripts/debian-root.sh sid --kver) || { echo "bench: no sid chroot" >&2; exit 1; }
 	root=$(sed -n 1p <<<"$sidout")
 	kver=$(sed -n 2p <<<"$sidout")
 	inroot=("$top/scripts/in-root.sh" --chroot "$root")

@@ -5,7 +5,7 @@
 # selftests in qemu guests, and report.
 #
 #   check.sh [--host] [--guests-only] [--full] [KERNEL...]
-#                 KERNEL: 6.1, 6.12, sid, debug, or a full version string
+#                 KERNEL: 5.10, 6.1, 6.12, sid, debug, or a full version string
 #
 # The guests run side by side in lanes, one lane per core (PS_LANES), each
 # guest with the cores divided among the lanes (one vCPU on two cores):
@@ -17,9 +17,14 @@
 # guests start first. The guests see a frozen copy of what they run
 # (build/stage): nothing built on the host meanwhile can change under them.
 #
-# KERNEL sid is the newest Debian kernel: the sid chroot of scripts/sid-root.sh
-# (built or refreshed on demand) builds the module with its own compiler and is
-# the guest's root, with this clone bind-mounted at the same path.
+# KERNEL sid is the newest Debian kernel: the sid chroot of
+# scripts/debian-root.sh (built or refreshed on demand) builds the module with
+# its own compiler and is the guest's root, with this clone bind-mounted at
+# the same path. KERNEL 5.10 is Debian 11's, the oldest supported, in a
+# bullseye chroot the same way; bullseye's compiler also builds the tool and
+# the selftests' programs it runs (the host's need a newer C library). By
+# default it runs the tests of loading, netlink, the datapath and inline IPS
+# (PS_OLDEST_TESTS); --full runs them all.
 #
 # KERNEL debug is the debug kernel of scripts/debug-kernel.sh (KASAN, lockdep,
 # kmemleak, failslab...; built once and cached, in the background while the
@@ -61,7 +66,7 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
-[ $# -gt 0 ] || set -- 6.1 6.12 sid
+[ $# -gt 0 ] || set -- 5.10 6.1 6.12 sid
 tests=${PS_TESTS:-}
 ncpu=$(nproc)
 lanes=${PS_LANES:-$ncpu}
@@ -209,12 +214,36 @@ kernel_tests() {
 		echo "$tests"
 	elif [ "$1" = debug ] && [ $full -eq 0 ]; then
 		echo "${PS_DEBUG_TESTS:-$(all_tests | xargs)}"
+	elif [ "$1" = 5.10 ] && [ $full -eq 0 ]; then
+		echo "${PS_OLDEST_TESTS:-module_load.sh netns.sh datapath.sh nl_test ctl_basic.sh evasion.sh inline.sh}"
 	else
 		all_tests | xargs
 	fi
 }
 
-declare -A K_KVER=() K_KO=() K_WRAP=() K_OPTS=() K_ENV=() K_STATE=() PREREQ=()
+declare -A K_KVER=() K_KO=() K_WRAP=() K_OPTS=() K_ENV=() K_STATE=() K_STAGE=() PREREQ=()
+
+# stage_in_root KERNEL ROOT: a copy of the stage whose programs (the tool,
+# the selftests') are built in ROOT with its compiler and C library.
+stage_in_root() {
+	local st=$bdir/stage-$1 ksft
+	rm -rf "$st"
+	cp -a "$stage" "$st"
+	mkdir -p "$st/tools-src" "$st/ksft"
+	cp -a tools/Makefile tools/*.[ch] "$st/tools-src/"
+	ksft=$(scripts/kernel-tools.sh)/tools/testing/selftests
+	cp -a "$ksft"/kselftest*.h "$st/ksft/"
+	if ! scripts/in-root.sh --chroot "$2" bash -c '
+		set -e
+		make -s -C "$1/tools-src" PORTSTEERCTL_VERSION="$2" portsteerctl
+		cp "$1/tools-src/portsteerctl" "$1/tools/portsteerctl"
+		make -s -C "$1/selftests" KSFT_DIR="$1/ksft" clean all' \
+		stage "$st" "$PORTSTEER_VERSION" >"$bdir/stage-$1.log" 2>&1; then
+		sed "s/^/# $1 stage: /" "$bdir/stage-$1.log" >&2
+		return 1
+	fi
+	echo "$st"
+}
 # prepare KERNEL: its version, module, guest wrapper and options in K_*,
 # K_STATE ready or failed. The debug kernel and the sid chroot come from
 # their background builds (below): what they printed is in bdir/prereq-K.
@@ -236,10 +265,14 @@ prepare() {
 		K_OPTS[$k]="--smp $smp --kernel $img --mem 3072"
 		K_ENV[$k]="PS_SCALE=$debug_scale"
 		;;
-	sid)		# root, release
+	sid | 5.10)	# root, release
 		{ read -r root && read -r kver; } <"$out.out"
 		kdir=/usr/src/linux-headers-$kver
 		K_WRAP[$k]="scripts/in-root.sh $root scripts/vm.sh --root $root"
+		if [ "$k" = 5.10 ] && ! K_STAGE[$k]=$(stage_in_root "$k" "$root"); then
+			fail_setup "kernel $kver: the tool and selftests do not build there"
+			return
+		fi
 		;;
 	*)
 		kver=$(resolve_kver "$k")
@@ -267,8 +300,10 @@ for k in "$@"; do
 	debug) what="the debug kernel (scripts/debug-kernel.sh)"; cmd=(nice -n 10 scripts/debug-kernel.sh) ;;
 	# With it, the YNL tools of its kernel (ynl_cli.sh), which need sid's
 	# archive too: its guests start with them cached.
-	sid) what="the sid chroot (scripts/sid-root.sh; is the archive reachable?)"
-	     cmd=(bash -c 'scripts/sid-root.sh --kver && { scripts/ynl.sh dir >&2 || true; }') ;;
+	sid) what="the sid chroot (scripts/debian-root.sh sid; is the archive reachable?)"
+	     cmd=(bash -c 'scripts/debian-root.sh sid --kver && { scripts/ynl.sh dir >&2 || true; }') ;;
+	5.10) what="the bullseye chroot (scripts/debian-root.sh bullseye; is the archive reachable?)"
+	      cmd=(scripts/debian-root.sh bullseye --kver) ;;
 	*) continue ;;
 	esac
 	echo "$what" >"$bdir/prereq-$k.what"
@@ -348,7 +383,7 @@ run_job() {
 	start=$(date +%s)
 	# shellcheck disable=SC2086
 	${K_WRAP[$k]} ${K_OPTS[$k]} --timeout "${PS_VM_TIMEOUT:-3000}" "$kver" "$out" \
-		env PS_KO="${K_KO[$k]}" ${K_ENV[$k]} "${guest_env[@]}" "$stage/selftests/run_tests.sh" \
+		env PS_KO="${K_KO[$k]}" ${K_ENV[$k]} "${guest_env[@]}" "${K_STAGE[$k]:-$stage}/selftests/run_tests.sh" \
 		$(order_tests "$@") >"$out.vm.log" 2>&1
 	rc=$?
 	echo "$rc $(( $(date +%s) - start ))" >"$out.rc"

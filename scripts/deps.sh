@@ -51,5 +51,5 @@ fi
 # checkpatch.pl and the kselftest headers, cached outside the tree.
 "$(dirname "$0")"/kernel-tools.sh >/dev/null
 
-# The newest Debian kernel's sid chroot (scripts/sid-root.sh) is not made
+# The newest Debian kernel's sid chroot (scripts/debian-root.sh sid) is not made
 # here: make check builds or refreshes it beside its first guests.

@@ -4,7 +4,7 @@
 # DKMS works: `make dkms-install` stages the sources, and `dkms add` and
 # `dkms build` succeed for every kernel whose headers are installed on this
 # host, and for the newest Debian kernel inside the sid chroot when it is
-# cached (scripts/sid-root.sh). Uses a private DKMS tree (--dkmstree,
+# cached (scripts/debian-root.sh sid). Uses a private DKMS tree (--dkmstree,
 # --sourcetree) in a temporary directory, removed at the end: nothing is
 # added to the system's DKMS state. dkms.conf's BUILD_EXCLUSIVE_KERNEL is
 # checked against the supported range. Prints KTAP; exits non-zero on any
@@ -90,12 +90,12 @@ for h in /usr/src/linux-headers-*; do
 	dkms_build "dkms_build_$kver" "$kver"
 done
 
-if root=$("$top/scripts/sid-root.sh" --cached 2>/dev/null); then
+if root=$("$top/scripts/debian-root.sh" sid --cached 2>/dev/null); then
 	kver=$(ls "$root"/boot/vmlinuz-* | sed 's|.*/vmlinuz-||' | sort -V | tail -n1)
 	if [ -x "$root/usr/sbin/dkms" ]; then
 		dkms_build "dkms_build_sid_$kver" "$kver" "$root"
 	else
-		add skip "dkms_build_sid" "no dkms in the sid chroot (scripts/sid-root.sh adds it)"
+		add skip "dkms_build_sid" "no dkms in the sid chroot (scripts/debian-root.sh adds it)"
 	fi
 else
 	add skip "dkms_build_sid" "no sid chroot cached"

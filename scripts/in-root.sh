@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run a command with this clone (and PS_BUILD_DIR, when outside it, and the
-# cached YNL tools) visible inside another root file system (the sid chroot of scripts/sid-root.sh) at
+# cached YNL tools) visible inside another root file system (the sid and bullseye chroots of scripts/debian-root.sh) at
 # the same path, in a private mount namespace: nothing stays mounted after.
 #
 #   in-root.sh ROOT COMMAND...            on the host (e.g. vm.sh --root ROOT)

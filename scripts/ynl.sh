@@ -5,7 +5,7 @@
 # on our spec, Documentation/netlink/specs/portsteer.yaml: the schema check,
 # the C generator and the CLI. They come from that kernel's Debian
 # linux-source package, fetched through the sid chroot's apt
-# (scripts/sid-root.sh) and cached outside the repository, so nothing of the
+# (scripts/debian-root.sh sid) and cached outside the repository, so nothing of the
 # kernel tree is copied into it. PORTSTEER_YNL_SRC=DIR uses a kernel source
 # tree instead.
 #
@@ -42,8 +42,8 @@ ynl_src() {
 		echo "$PORTSTEER_YNL_SRC"
 		return
 	fi
-	root=$("$top"/scripts/sid-root.sh --cached 2>/dev/null) ||
-		root=$("$top"/scripts/sid-root.sh)
+	root=$("$top"/scripts/debian-root.sh sid --cached 2>/dev/null) ||
+		root=$("$top"/scripts/debian-root.sh sid)
 	kver=$(ls "$root"/boot/vmlinuz-* | sed 's|.*/vmlinuz-||' | sort -V | tail -n1)
 	series=${kver%%[.-]*}.$(echo "$kver" | cut -d. -f2 | cut -d- -f1 | cut -d+ -f1)
 	dir=$cache/ynl-$series

@@ -1464,7 +1464,7 @@ int main(int argc, char **argv)
 	printf("# refused with:");
 	for (i = 1; i < sizeof(n_err) / sizeof(n_err[0]); i++)
 		if (n_err[i])
-			printf(" %s %lu,", strerrorname_np(i) ?: "?", n_err[i]);
+			printf(" %s %lu,", nlt_errname(i), n_err[i]);
 	printf("\n# model reloaded after %lu accepted mutants; %lu full comparisons\n",
 	       n_resync, n_checks);
 	if (admin)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/utsname.h>
 #include <sys/socket.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -59,6 +60,41 @@ void nlt_nl_close(struct nlt_nl *nl)
 	memset(nl, 0, sizeof(*nl));
 }
 
+/*
+ * 6.1's attributes of the ack, which the kernel headers of older C
+ * libraries (bullseye's, 5.10) do not have: uapi enums only grow.
+ */
+enum {
+	NLT_ATTR_MISS_TYPE = NLMSGERR_ATTR_POLICY + 1,	/* NLMSGERR_ATTR_MISS_TYPE */
+	NLT_ATTR_MISS_NEST,				/* NLMSGERR_ATTR_MISS_NEST */
+};
+
+/* An errno's name (glibc 2.32 names them; bullseye's 2.31 does not). */
+const char *nlt_errname(int e)
+{
+	static char num[16];
+
+#if __GLIBC_PREREQ(2, 32)
+	if (strerrorname_np(e))
+		return strerrorname_np(e);
+#endif
+	snprintf(num, sizeof(num), "errno %d", e);
+	return num;
+}
+/* Whether the running kernel is @major.@minor or newer. */
+bool nlt_kernel_at_least(int major, int minor)
+{
+	static int have_major = -1, have_minor;
+	struct utsname u;
+
+	if (have_major < 0) {
+		have_major = have_minor = 0;
+		if (!uname(&u))
+			sscanf(u.release, "%d.%d", &have_major, &have_minor);
+	}
+	return have_major > major || (have_major == major && have_minor >= minor);
+}
+
 static int ack_attr_cb(const struct nlattr *attr, void *data)
 {
 	struct nlt_ack *ack = data;
@@ -71,10 +107,10 @@ static int ack_attr_cb(const struct nlattr *attr, void *data)
 	case NLMSGERR_ATTR_OFFS:
 		ack->offs = mnl_attr_get_u32(attr);
 		break;
-	case NLMSGERR_ATTR_MISS_TYPE:
+	case NLT_ATTR_MISS_TYPE:
 		ack->miss_type = mnl_attr_get_u32(attr);
 		break;
-	case NLMSGERR_ATTR_MISS_NEST:
+	case NLT_ATTR_MISS_NEST:
 		ack->miss_nest = mnl_attr_get_u32(attr);
 		break;
 	}

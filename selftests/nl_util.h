@@ -49,6 +49,8 @@ struct nlt_ack {
 /* Called for each reply; returns MNL_CB_OK, MNL_CB_STOP or MNL_CB_ERROR. */
 typedef int (*nlt_cb_t)(const struct nlmsghdr *nlh, void *data);
 
+bool nlt_kernel_at_least(int major, int minor);
+const char *nlt_errname(int e);
 int nlt_nl_open(struct nlt_nl *nl);
 void nlt_nl_close(struct nlt_nl *nl);
 int nlt_nl_join(struct nlt_nl *nl);

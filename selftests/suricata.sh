@@ -4,7 +4,7 @@
 # Suricata 8 inline behind portsteer: the service "web" steers TCP port 80,
 # both directions (input and output hooks), to queues 10-11, where Suricata
 # runs in workers mode (a thread per queue). Skipped where suricata is not
-# installed (only the sid guest's root has it: scripts/sid-root.sh).
+# installed (only the sid guest's root has it: scripts/debian-root.sh).
 #
 #   +-------------+          +------------------------------------------+
 #   | $C (client) |  veth    | $S (server)  10.81.0.1, 10.81.1.1        |
@@ -179,7 +179,7 @@ repeat_tests="suricata_started http_ok exempt_each_packet_once bypass_rest_exemp
 	not_treated_twice bypass_alert bypass_mark_saved no_wrong_thread"
 
 if ! command -v suricata >/dev/null; then
-	diag "no suricata (the sid guest's root has it: scripts/sid-root.sh)"
+	diag "no suricata (the sid guest's root has it: scripts/debian-root.sh)"
 	exit $ksft_skip
 fi
 command -v "$CTL" >/dev/null || { diag "no portsteerctl"; exit $ksft_skip; }

@@ -936,7 +936,7 @@ static int cmd_model(int argc, char **argv)
 	       refused);
 	for (i = 1; i < 160; i++)
 		if (by_err[i])
-			printf(" %s %lu", strerrorname_np(i) ?: "?", by_err[i]);
+			printf(" %s %lu", nlt_errname(i), by_err[i]);
 	printf("; %lu full comparisons; rules: %u now, %lu at most, %lu on average\n", checks,
 	       M.nrule, rules_max, step ? rules_sum / step : 0);
 	if (step < 100 && step < steps) {
