@@ -156,6 +156,27 @@ case $out in '{"json_schema_version":1,"tool":'*) add ok cli_version_json ;;
 cli cli_prefix_s_sh 3 "$nofamily" s sh
 cli cli_alias_delete 3 "$nofamily" service delete web
 
+# defect 13: the man page documents what the tool does
+man8=$tools/portsteerctl.8
+for sec in 'EXIT STATUS' 'JSON OUTPUT' EXAMPLES FILES; do
+	grep -q "^\.SH $sec\$" "$man8" && add ok "man_section_${sec// /_}" ||
+		add not-ok "man_section_${sec// /_}"
+done
+# after an example block (.RE), the text goes on indented (.IP), not outdented
+awk 'prev == ".RE" && $0 !~ /^\.(IP|PP|TP|SH|RS)/ { bad = 1 } { prev = $0 } END { exit bad }' \
+	"$man8" && add ok man_no_outdent_after_example || add not-ok man_no_outdent_after_example
+grep -q '^\\fBhelp\\fR \[\\fIOBJECT\\fR\]' "$man8" &&
+	grep -q '^\\fBstats\\fR \[\\fBshow\\fR|\\fBreset\\fR\]' "$man8" &&
+	grep -q '^\\fBrule del\\fR .*\[\\fBservice\\fR \\fINAME\\fR\]' "$man8" &&
+	grep -q 'counters survive' "$man8" && grep -q '^\.B 3$' "$man8" &&
+	grep -q '"json_schema_version": 1' "$man8" &&
+	add ok man_documents_commands || add not-ok man_documents_commands
+# every object of the tool's help has its entry in COMMANDS
+for o in service settings stats show save rule apply flush monitor listen version help; do
+	grep -q "^\\\\fB$o\\( \\|\\\\fR\\)" "$man8" || { add not-ok "man_object_$o"; continue; }
+	add ok "man_object_$o"
+done
+
 n=0
 for r in "${results[@]}"; do
 	case $r in "#"*) ;; *) n=$((n + 1)) ;; esac
