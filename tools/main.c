@@ -130,11 +130,13 @@ int main(int argc, char **argv)
 			argv[0], cl.batch);
 		return EXIT_USAGE;
 	}
-	ret = argc > 0 ? ctl_resolve(argc, argv, &help_for) : EXIT_OK;
-	if (ret == CTL_RESOLVED_HELP || cl.help) {
+	if (cl.help) {
 		/* rule add --help: the help of rule; frob --help: all */
-		if (cl.help && argc > 0 && ret != CTL_RESOLVED_HELP)
-			help_for = ctl_object_name(argv[0]);
+		ctl_usage(stdout, &table, argc ? ctl_object_name(argv[0]) : NULL);
+		return EXIT_OK;
+	}
+	ret = argc > 0 ? ctl_resolve(argc, argv, &help_for) : EXIT_OK;
+	if (ret == CTL_RESOLVED_HELP) {
 		ctl_usage(stdout, &table, help_for);
 		return EXIT_OK;
 	}
