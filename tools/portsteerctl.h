@@ -33,7 +33,6 @@ struct ctl_opts {
 	bool stats;
 	bool numeric;
 	bool pretty;		/* -p: JSON indented */
-	bool epoch;		/* listen, monitor: seconds since the epoch */
 	const char *netns;
 };
 
