@@ -48,8 +48,9 @@ static int service_set(int argc, char **argv, bool change)
 
 	if (parse_service_cmd(argc, argv, change, &svc, err))
 		return usage_error(err);
-	if (ctl_nl_open(&nl))
-		return EXIT_ERROR;
+	ret = ctl_nl_open(&nl);
+	if (ret)
+		return ctl_nl_open_status(ret);
 	nlh = ctl_nl_msg(&nl, buf, change ? PORTSTEER_CMD_SERVICE_SET :
 					   PORTSTEER_CMD_SERVICE_NEW, 0);
 	ctl_put_service(nlh, sizeof(buf), &svc, false);
@@ -92,8 +93,9 @@ int cmd_service_del(int argc, char **argv)
 		    with_rules ? "with-rules" : argv[0]))
 		return EXIT_USAGE;
 	strcpy(svc.name, argv[0]);
-	if (ctl_nl_open(&nl))
-		return EXIT_ERROR;
+	ret = ctl_nl_open(&nl);
+	if (ret)
+		return ctl_nl_open_status(ret);
 	nlh = ctl_nl_msg(&nl, buf, PORTSTEER_CMD_SERVICE_DEL, 0);
 	ctl_put_service(nlh, sizeof(buf), &svc, true);
 	if (with_rules)
@@ -109,37 +111,45 @@ int cmd_service_del(int argc, char **argv)
 int cmd_service_show(int argc, char **argv)
 {
 	struct ctl_service *svcs = NULL, one;
+	uint32_t gen = 0;
 	struct ctl_nl nl;
 	size_t n = 0, i;
 	int ret;
 
 	if (argc > 1 && no_args(argc - 1, argv + 1, argv[0]))
 		return EXIT_USAGE;
-	if (ctl_nl_open(&nl))
-		return EXIT_ERROR;
+	ret = ctl_nl_open(&nl);
+	if (ret)
+		return ctl_nl_open_status(ret);
 	if (argc == 1) {
 		ret = ctl_get_service(&nl, argv[0], &one);
+		if (!ret)
+			ret = ctl_get_settings(&nl, &(struct ctl_settings){ 0 },
+					       &gen);
 		if (!ret) {
 			svcs = xrealloc(NULL, sizeof(one));
 			svcs[0] = one;
 			n = 1;
 		}
 	} else {
-		ret = ctl_get_services(&nl, &svcs, &n, NULL);
+		ret = ctl_get_services(&nl, &svcs, &n, &gen);
+		/* an empty dump carries no generation: the settings do */
+		if (!ret && !n)
+			ret = ctl_get_settings(&nl, &(struct ctl_settings){ 0 },
+					       &gen);
 	}
 	if (ret) {
 		nl_error(&nl.s, ret, "service show%s%s", argc ? " " : "",
 			 argc ? argv[0] : "");
+		free(svcs);
 		ctl_nl_close(&nl);
 		return EXIT_ERROR;
 	}
 	if (opts.json) {
-		json_t *a = json_array();
+		json_t *j = services_doc(svcs, n, gen);
 
-		for (i = 0; i < n; i++)
-			json_array_append_new(a, service_json(&svcs[i]));
-		print_json(a);
-		json_decref(a);
+		print_json(j);
+		json_decref(j);
 	} else {
 		for (i = 0; i < n; i++)
 			print_service(stdout, &svcs[i]);
@@ -167,9 +177,10 @@ static int rule_change(int argc, char **argv, enum ctl_rule_op op)
 
 	if (parse_rule_cmd(argc, argv, op != CTL_RULE_DEL, &rules, &n, err))
 		return usage_error(err);
-	if (ctl_nl_open(&nl)) {
+	ret = ctl_nl_open(&nl);
+	if (ret) {
 		free(rules);
-		return EXIT_ERROR;
+		return ctl_nl_open_status(ret);
 	}
 	/* what, for messages, only when there is one: batches add many rules */
 	buf = xrealloc(NULL, NL_MSG_SIZE);
@@ -207,30 +218,54 @@ int cmd_rule_replace(int argc, char **argv)
 	return rule_change(argc, argv, CTL_RULE_REPLACE);
 }
 
+/* rule show [service NAME]: the rules, or those of one service. */
 int cmd_rule_show(int argc, char **argv)
 {
+	const char *service = NULL;
 	struct ctl_rule *rules;
+	uint32_t gen = 0;
 	struct ctl_nl nl;
-	size_t n, i;
+	size_t n, i, k;
 	int ret;
 
-	if (no_args(argc, argv, "rule show"))
+	if (argc >= 1 && !strcmp(argv[0], "service")) {
+		if (argc < 2)
+			return usage_error("rule show: missing service name after 'service'");
+		service = argv[1];
+		if (no_args(argc - 2, argv + 2, service))
+			return EXIT_USAGE;
+	} else if (no_args(argc, argv, "rule show")) {
 		return EXIT_USAGE;
-	if (ctl_nl_open(&nl))
-		return EXIT_ERROR;
-	ret = ctl_get_rules(&nl, &rules, &n, NULL);
+	}
+	ret = ctl_nl_open(&nl);
+	if (ret)
+		return ctl_nl_open_status(ret);
+	ret = ctl_get_rules(&nl, &rules, &n, &gen);
+	if (!ret && !n)
+		ret = ctl_get_settings(&nl, &(struct ctl_settings){ 0 }, &gen);
+	if (!ret && service) {
+		struct ctl_service one;
+
+		/* an unknown service is an error, not an empty list */
+		ret = ctl_get_service(&nl, service, &one);
+		if (ret)
+			free(rules);
+	}
 	if (ret) {
-		nl_error(&nl.s, ret, "rule show");
+		nl_error(&nl.s, ret, "rule show%s%s", service ? " service " : "",
+			 service ?: "");
 		ctl_nl_close(&nl);
 		return EXIT_ERROR;
 	}
+	for (i = 0, k = 0; i < n; i++)
+		if (!service || !strcmp(rules[i].service, service))
+			rules[k++] = rules[i];
+	n = k;
 	if (opts.json) {
-		json_t *a = json_array();
+		json_t *j = rules_doc(rules, n, gen);
 
-		for (i = 0; i < n; i++)
-			json_array_append_new(a, rule_json(&rules[i]));
-		print_json(a);
-		json_decref(a);
+		print_json(j);
+		json_decref(j);
 	} else {
 		for (i = 0; i < n; i++)
 			print_rule(stdout, &rules[i], true, opts.numeric);
@@ -240,23 +275,62 @@ int cmd_rule_show(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * Keeps in @cfg the service @name and its rules only: -ENOENT if there is
+ * no such service.
+ */
+static int config_keep_service(struct ctl_config *cfg, const char *name)
+{
+	size_t i, k;
+
+	for (i = 0; i < cfg->n_services; i++)
+		if (!strcmp(cfg->services[i].name, name))
+			break;
+	if (i == cfg->n_services)
+		return -ENOENT;
+	cfg->services[0] = cfg->services[i];
+	cfg->n_services = 1;
+	for (i = 0, k = 0; i < cfg->n_rules; i++)
+		if (!strcmp(cfg->rules[i].service, name))
+			cfg->rules[k++] = cfg->rules[i];
+	cfg->n_rules = k;
+	return 0;
+}
+
+/* show [NAME]: everything, or one service with its counters and queues. */
 int cmd_show(int argc, char **argv)
 {
 	struct ctl_config cfg = { 0 };
 	struct ctl_queue_table qt = { 0 };
+	const char *name = NULL;
 	struct ctl_nl nl;
+	bool stats;
 	int ret;
 
-	if (no_args(argc, argv, "show"))
-		return EXIT_USAGE;
-	if (ctl_nl_open(&nl))
-		return EXIT_ERROR;
+	if (argc >= 1) {
+		name = argv[0];
+		if (no_args(argc - 1, argv + 1, name))
+			return EXIT_USAGE;
+	}
+	ret = ctl_nl_open(&nl);
+	if (ret)
+		return ctl_nl_open_status(ret);
 	ret = ctl_get_config(&nl, &cfg);
+	if (!ret && name) {
+		ret = config_keep_service(&cfg, name);
+		if (ret)
+			snprintf(nl.s.ext_msg, sizeof(nl.s.ext_msg),
+				 "no service '%s'", name);
+	}
 	if (ret) {
-		nl_error(&nl.s, ret, "show");
+		nl_error(&nl.s, ret, "show%s%s", name ? " " : "", name ?: "");
+		config_free(&cfg);
 		ctl_nl_close(&nl);
 		return EXIT_ERROR;
 	}
+	/* show NAME is show -s of one; a batch's next line as it was */
+	stats = opts.stats;
+	opts.stats = stats || name;
 	if (opts.stats)
 		queue_table_read(QUEUE_PROC, &qt);
 	if (opts.json) {
@@ -267,6 +341,7 @@ int cmd_show(int argc, char **argv)
 	} else {
 		print_show(stdout, &cfg, opts.stats ? &qt : NULL);
 	}
+	opts.stats = stats;
 	free(qt.rows);
 	config_free(&cfg);
 	ctl_nl_close(&nl);
@@ -297,6 +372,7 @@ int cmd_stats(int argc, char **argv)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct stats_reply r = { 0 };
 	struct ctl_service *svcs;
+	uint32_t gen = 0;
 	struct ctl_nl nl;
 	size_t n, i;
 	int ret;
@@ -304,8 +380,9 @@ int cmd_stats(int argc, char **argv)
 	if (argc > 0 && !strcmp(argv[0], "reset")) {
 		if (no_args(argc - 1, argv + 1, "stats reset"))
 			return EXIT_USAGE;
-		if (ctl_nl_open(&nl))
-			return EXIT_ERROR;
+		ret = ctl_nl_open(&nl);
+		if (ret)
+			return ctl_nl_open_status(ret);
 		ret = ctl_nl_simple(&nl, PORTSTEER_CMD_STATS_RESET);
 		if (ret)
 			nl_error(&nl.s, ret, "stats reset");
@@ -313,37 +390,31 @@ int cmd_stats(int argc, char **argv)
 		return ret ? EXIT_ERROR : EXIT_OK;
 	}
 	if (argc > 0 && strcmp(argv[0], "show")) {
-		ctl_err("unknown command 'stats %s'\n", argv[0]);
+		ctl_err("unknown command 'stats %s'; see '" PROG_NAME
+			" stats help'\n", argv[0]);
 		return EXIT_USAGE;
 	}
-	if (ctl_nl_open(&nl))
-		return EXIT_ERROR;
+	if (no_args(argc - (argc > 0), argv + (argc > 0), "stats show"))
+		return EXIT_USAGE;
+	ret = ctl_nl_open(&nl);
+	if (ret)
+		return ctl_nl_open_status(ret);
 	ret = ctl_nl_do(&nl, ctl_nl_msg(&nl, buf, PORTSTEER_CMD_STATS_GET, 0),
 			cb_stats, &r);
 	if (!ret && !r.got)
 		ret = -EPROTO;
 	if (!ret)
-		ret = ctl_get_services(&nl, &svcs, &n, NULL);
+		ret = ctl_get_services(&nl, &svcs, &n, &gen);
+	if (!ret && !n)
+		ret = ctl_get_settings(&nl, &(struct ctl_settings){ 0 }, &gen);
 	if (ret) {
 		nl_error(&nl.s, ret, "stats");
 		ctl_nl_close(&nl);
 		return EXIT_ERROR;
 	}
 	if (opts.json) {
-		json_t *j = json_object(), *a = json_array();
+		json_t *j = stats_doc(&r.st, svcs, n, gen);
 
-		for (i = 0; i < n; i++) {
-			json_t *s = json_object();
-
-			json_object_set_new(s, "name", json_string(svcs[i].name));
-			json_object_set_new(s, "packets",
-					    json_integer(svcs[i].packets));
-			json_object_set_new(s, "bytes",
-					    json_integer(svcs[i].bytes));
-			json_array_append_new(a, s);
-		}
-		json_object_set_new(j, "netns", stats_json(&r.st));
-		json_object_set_new(j, "services", a);
 		print_json(j);
 		json_decref(j);
 	} else {
@@ -362,21 +433,23 @@ int cmd_stats(int argc, char **argv)
 int cmd_settings_show(int argc, char **argv)
 {
 	struct ctl_settings set;
+	uint32_t gen = 0;
 	struct ctl_nl nl;
 	int ret;
 
 	if (no_args(argc, argv, "settings show"))
 		return EXIT_USAGE;
-	if (ctl_nl_open(&nl))
-		return EXIT_ERROR;
-	ret = ctl_get_settings(&nl, &set, NULL);
+	ret = ctl_nl_open(&nl);
+	if (ret)
+		return ctl_nl_open_status(ret);
+	ret = ctl_get_settings(&nl, &set, &gen);
 	if (ret) {
 		nl_error(&nl.s, ret, "settings show");
 		ctl_nl_close(&nl);
 		return EXIT_ERROR;
 	}
 	if (opts.json) {
-		json_t *j = settings_json(&set);
+		json_t *j = settings_doc(&set, gen);
 
 		print_json(j);
 		json_decref(j);
@@ -398,8 +471,9 @@ int cmd_settings_set(int argc, char **argv)
 	if (parse_settings_cmd(argc, argv, &set, err))
 		return usage_error(err);
 	join(what, sizeof(what), "settings set", argc, argv);
-	if (ctl_nl_open(&nl))
-		return EXIT_ERROR;
+	ret = ctl_nl_open(&nl);
+	if (ret)
+		return ctl_nl_open_status(ret);
 	nlh = ctl_nl_msg(&nl, buf, PORTSTEER_CMD_SETTINGS_SET, 0);
 	ctl_put_settings(nlh, sizeof(buf), &set);
 	ret = ctl_nl_do(&nl, nlh, NULL, NULL);
@@ -416,8 +490,9 @@ int cmd_flush(int argc, char **argv)
 
 	if (no_args(argc, argv, "flush"))
 		return EXIT_USAGE;
-	if (ctl_nl_open(&nl))
-		return EXIT_ERROR;
+	ret = ctl_nl_open(&nl);
+	if (ret)
+		return ctl_nl_open_status(ret);
 	ret = ctl_nl_simple(&nl, PORTSTEER_CMD_FLUSH);
 	if (ret)
 		nl_error(&nl.s, ret, "flush");
@@ -556,11 +631,21 @@ int cmd_save(int argc, char **argv)
 
 	if (no_args(argc, argv, "save"))
 		return EXIT_USAGE;
-	if (ctl_nl_open(&nl))
-		return EXIT_ERROR;
+	ret = ctl_nl_open(&nl);
+	if (ret)
+		return ctl_nl_open_status(ret);
 	ret = ctl_get_config(&nl, &cfg);
 	if (ret) {
 		nl_error(&nl.s, ret, "save");
+	} else if (opts.json) {
+		json_t *j = save_json(&cfg);
+
+		print_json(j);
+		json_decref(j);
+		if (ferror(stdout)) {
+			ctl_err("save: write error\n");
+			ret = -EIO;
+		}
 	} else {
 		print_save(stdout, &cfg);
 		if (fflush(stdout) || ferror(stdout)) {
@@ -571,6 +656,69 @@ int cmd_save(int argc, char **argv)
 	config_free(&cfg);
 	ctl_nl_close(&nl);
 	return ret ? EXIT_ERROR : EXIT_OK;
+}
+
+#ifndef PORTSTEERCTL_VERSION
+#define PORTSTEERCTL_VERSION "0.1.0-unknown"
+#endif
+#define MODULE_VERSION_PATH	"/sys/module/portsteer/version"
+
+/* "v0.2.0" and "0.2.0" are the same version: git tags carry the v. */
+static const char *bare_version(const char *v)
+{
+	return v[0] == 'v' && v[1] >= '0' && v[1] <= '9' ? v + 1 : v;
+}
+
+/*
+ * version: the tool's, the loaded module's and its family's; a warning on
+ * stderr when tool and module differ. 0 even when the module is not loaded:
+ * that is an answer too.
+ */
+int cmd_version(int argc, char **argv)
+{
+	char module[128] = "";
+	const char *mod = NULL;
+	struct ctl_nl nl;
+	bool family;
+	FILE *f;
+
+	if (no_args(argc, argv, "version"))
+		return EXIT_USAGE;
+	f = fopen(MODULE_VERSION_PATH, "re");
+	if (f) {
+		if (fgets(module, sizeof(module), f)) {
+			module[strcspn(module, "\n")] = '\0';
+			mod = module;
+		}
+		fclose(f);
+	}
+	family = !ctl_nl_open_quiet(&nl);
+	if (opts.json) {
+		json_t *j = json_doc();
+
+		json_object_set_new(j, "tool", json_string(PORTSTEERCTL_VERSION));
+		json_object_set_new(j, "module", mod ? json_string(mod) :
+						     json_null());
+		json_object_set_new(j, "family", family ?
+				    json_integer(nl.version) : json_null());
+		print_json(j);
+		json_decref(j);
+	} else {
+		printf("tool " PORTSTEERCTL_VERSION "\n");
+		printf("module %s\n", mod ?: "not loaded");
+		if (family)
+			printf("family %s version %u\n", PORTSTEER_GENL_NAME,
+			       nl.version);
+		else
+			printf("family %s not registered\n",
+			       PORTSTEER_GENL_NAME);
+	}
+	if (family)
+		ctl_nl_close(&nl);
+	if (mod && strcmp(bare_version(mod), bare_version(PORTSTEERCTL_VERSION)))
+		ctl_err("warning: tool %s and module %s differ\n",
+			PORTSTEERCTL_VERSION, mod);
+	return EXIT_OK;
 }
 
 volatile sig_atomic_t got_signal;

@@ -6,7 +6,8 @@
  *
  * Output (stdout, one line each, flushed):
  *   listening queue 10-11
- *   1732500000.123456 queue 10 ip udp 10.0.0.1:40000 -> 10.0.0.2:5000 len 33
+ *   14:03:07.123456 queue 10 ip udp 10.0.0.1:40000 -> 10.0.0.2:5000 len 33
+ *   (with epoch: 1732500000.123456 queue 10 ...)
  *   queue 10: 5 packets         (summary, one line per queue, at the end)
  *   total: 5 packets
  */
@@ -39,7 +40,9 @@ struct listener {
 	uint32_t verdict;
 	uint32_t maxlen;	/* 0: kernel default */
 	bool fail_open;
+	bool epoch;		/* timestamps: seconds since the epoch */
 	bool done;
+	bool timed_out;		/* the timeout ended the loop */
 	/* packets that came while binding, handled once ready */
 	struct nlmsghdr **pending;
 	size_t n_pending;
@@ -246,14 +249,14 @@ static void print_packet(struct listener *l, uint16_t queue, uint32_t id,
 {
 	struct pkt_info pi;
 	struct timespec ts;
-	char pbuf[8], src[64], dst[64];
+	char pbuf[8], src[64], dst[64], when[32];
 	const char *proto;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	describe(payload, plen, &pi);
 	proto = l4_name(pi.proto, pbuf, sizeof(pbuf));
 	if (opts.json) {
-		json_t *j = json_object();
+		json_t *j = json_doc();
 
 		json_object_set_new(j, "type", json_string("packet"));
 		json_object_set_new(j, "time",
@@ -279,8 +282,8 @@ static void print_packet(struct listener *l, uint16_t queue, uint32_t id,
 			     pi.sport);
 		fmt_endpoint(dst, sizeof(dst), pi.family, pi.dst, pi.ports,
 			     pi.dport);
-		printf("%lld.%06ld queue %u %s %s %s -> %s len %u\n",
-		       (long long)ts.tv_sec, ts.tv_nsec / 1000, queue,
+		format_time(when, sizeof(when), &ts, l->epoch);
+		printf("%s queue %u %s %s %s -> %s len %u\n", when, queue,
 		       pi.family, proto, src, dst, len);
 	}
 	fflush(stdout);
@@ -371,7 +374,7 @@ static void print_summary(struct listener *l)
 	uint32_t i;
 
 	if (opts.json) {
-		json_t *j = json_object(), *qs = json_array();
+		json_t *j = json_doc(), *qs = json_array();
 
 		for (i = 0; i < l->count; i++) {
 			json_t *q = json_object();
@@ -399,7 +402,7 @@ static void print_summary(struct listener *l)
 static void print_ready(struct listener *l)
 {
 	if (opts.json) {
-		json_t *j = json_object();
+		json_t *j = json_doc();
 
 		json_object_set_new(j, "type", json_string("listening"));
 		json_object_set_new(j, "queue", json_integer(l->queue));
@@ -437,8 +440,10 @@ static int listen_loop(struct listener *l, int64_t timeout_ms,
 		if (deadline >= 0) {
 			int64_t left = deadline - now_ms();
 
-			if (left <= 0)
+			if (left <= 0) {
+				l->timed_out = true;
 				break;
+			}
 			ts.tv_sec = left / 1000;
 			ts.tv_nsec = (left % 1000) * 1000000;
 			tsp = &ts;
@@ -460,74 +465,115 @@ static int listen_loop(struct listener *l, int64_t timeout_ms,
 	return 0;
 }
 
-static int listen_usage(void)
+static int listen_usage(const char *why, const char *word)
 {
-	fprintf(stderr, "usage: " PROG_NAME
-		" listen SERVICE | queue Q[-Q2] [count N] [timeout SECONDS] [verdict accept|drop] [maxlen N] [no-fail-open]\n");
+	if (word)
+		ctl_err("listen: %s '%s'; see '" PROG_NAME " listen help'\n",
+			why, word);
+	else
+		ctl_err("listen: %s; see '" PROG_NAME " listen help'\n", why);
 	return EXIT_USAGE;
 }
 
 /*
- * The arguments of listen into @l, @service and @timeout_ms: EXIT_OK, or
- * EXIT_USAGE once said why.
+ * The arguments of listen into @a: SERVICE or queue Q[-Q2], then keywords
+ * in any order, each at most once. EXIT_OK, or EXIT_USAGE once said why.
  */
-static int listen_args(int argc, char **argv, struct listener *l,
-		       const char **service, int64_t *timeout_ms)
+int listen_parse_args(int argc, char **argv, struct listen_args *a)
 {
+	static const char *const keywords[] = {
+		"count", "timeout", "verdict", "maxlen", "no-fail-open",
+		"epoch",
+	};
+	unsigned int seen = 0;
 	char err[CTL_ERR_MAX];
 	uint32_t v;
+	size_t k;
+	int i;
 
+	memset(a, 0, sizeof(*a));
+	a->verdict = NF_ACCEPT;
+	a->fail_open = true;
+	a->timeout_ms = -1;
 	if (argc < 1)
-		return listen_usage();
+		return listen_usage("missing SERVICE or 'queue Q[-Q2]'", NULL);
 	if (!strcmp(argv[0], "queue")) {
 		if (argc < 2)
-			return listen_usage();
-		if (parse_queue_range(argv[1], &l->queue, &l->count, err)) {
+			return listen_usage("missing queue after", "queue");
+		if (parse_queue_range(argv[1], &a->queue, &a->count, err)) {
 			ctl_err("%s\n", err);
 			return EXIT_USAGE;
 		}
-		argc -= 2;
-		argv += 2;
+		i = 2;
 	} else {
-		*service = argv[0];
-		argc--;
-		argv++;
+		for (k = 0; k < sizeof(keywords) / sizeof(keywords[0]); k++)
+			if (!strcmp(argv[0], keywords[k]))
+				return listen_usage("missing SERVICE or 'queue Q[-Q2]' before",
+						    argv[0]);
+		a->service = argv[0];
+		i = 1;
 	}
-	for (; argc > 0; argc -= 2, argv += 2) {
-		if (argc < 2)
-			return listen_usage();
-		if (!strcmp(argv[0], "count")) {
-			if (parse_u32(argv[1], UINT32_MAX, &v) || !v)
+	for (; i < argc; i++) {
+		const char *kw = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		for (k = 0; k < sizeof(keywords) / sizeof(keywords[0]); k++)
+			if (!strcmp(kw, keywords[k]))
+				break;
+		if (k == sizeof(keywords) / sizeof(keywords[0]))
+			return listen_usage("unknown argument", kw);
+		if (seen & (1U << k))
+			return listen_usage("given twice:", kw);
+		seen |= 1U << k;
+		if (!strcmp(kw, "no-fail-open")) {
+			a->fail_open = false;
+			continue;
+		}
+		if (!strcmp(kw, "epoch")) {
+			a->epoch = true;
+			continue;
+		}
+		if (!val) {
+			ctl_err("listen: missing value after '%s'\n", kw);
+			return EXIT_USAGE;
+		}
+		i++;
+		if (!strcmp(kw, "count")) {
+			if (parse_u32(val, UINT32_MAX, &v) || !v)
 				goto bad;
-			l->max_packets = v;
-		} else if (!strcmp(argv[0], "timeout")) {
-			if (parse_u32(argv[1], 86400 * 365, &v))
+			a->max_packets = v;
+		} else if (!strcmp(kw, "timeout")) {
+			if (parse_u32(val, 86400 * 365, &v))
 				goto bad;
-			*timeout_ms = v * 1000LL;
-		} else if (!strcmp(argv[0], "verdict")) {
-			if (!strcmp(argv[1], "accept"))
-				l->verdict = NF_ACCEPT;
-			else if (!strcmp(argv[1], "drop"))
-				l->verdict = NF_DROP;
+			a->timeout_ms = v * 1000LL;
+		} else if (!strcmp(kw, "verdict")) {
+			if (!strcmp(val, "accept"))
+				a->verdict = NF_ACCEPT;
+			else if (!strcmp(val, "drop"))
+				a->verdict = NF_DROP;
 			else
 				goto bad;
-		} else if (!strcmp(argv[0], "maxlen")) {
-			if (parse_u32(argv[1], UINT32_MAX, &v) || !v)
+		} else {	/* maxlen */
+			if (parse_u32(val, UINT32_MAX, &v) || !v)
 				goto bad;
-			l->maxlen = v;
-		} else if (!strcmp(argv[0], "no-fail-open")) {
-			l->fail_open = false;
-			argc++;
-			argv--;
-		} else {
-			ctl_err("listen: unknown argument '%s'\n", argv[0]);
-			return listen_usage();
+			a->maxlen = v;
 		}
 		continue;
 bad:
-		ctl_err("listen: invalid %s '%s'\n", argv[0], argv[1]);
+		ctl_err("listen: invalid %s '%s'\n", kw, val);
 		return EXIT_USAGE;
 	}
+	return EXIT_OK;
+}
+
+/*
+ * 1 when a count was asked for and the timeout came first (as ping -c -w);
+ * a signal, or no count, is 0.
+ */
+int listen_exit_status(const struct listen_args *a, uint64_t packets,
+		       bool timed_out)
+{
+	if (a->max_packets && packets < a->max_packets && timed_out)
+		return EXIT_ERROR;
 	return EXIT_OK;
 }
 
@@ -538,8 +584,9 @@ static int listen_service_queues(struct listener *l, const char *service)
 	struct ctl_nl nl;
 	int ret;
 
-	if (ctl_nl_open(&nl))
-		return EXIT_ERROR;
+	ret = ctl_nl_open(&nl);
+	if (ret)
+		return ctl_nl_open_status(ret);
 	ret = ctl_get_service(&nl, service, &svc);
 	if (ret) {
 		nl_error(&nl.s, ret, "service '%s'", service);
@@ -554,9 +601,9 @@ static int listen_service_queues(struct listener *l, const char *service)
 
 /*
  * Bind the queues of @l, give verdicts until the count, the timeout or a
- * signal, and unbind: the exit status.
+ * signal, and unbind: the exit status (listen_exit_status() of @a).
  */
-static int listen_run(struct listener *l, int64_t timeout_ms)
+static int listen_run(struct listener *l, const struct listen_args *a)
 {
 	sigset_t waitmask;
 	int ret, rc = EXIT_ERROR;
@@ -584,7 +631,7 @@ static int listen_run(struct listener *l, int64_t timeout_ms)
 		free(l->pending[k]);
 	}
 	l->n_pending = 0;
-	ret = listen_loop(l, timeout_ms, &waitmask);
+	ret = listen_loop(l, a->timeout_ms, &waitmask);
 	if (ret) {
 		nl_error(&l->s, ret, "receiving packets");
 		goto unbind;
@@ -594,7 +641,7 @@ static int listen_run(struct listener *l, int64_t timeout_ms)
 	while (receive(l) == 0)
 		;
 	print_summary(l);
-	rc = EXIT_OK;
+	rc = listen_exit_status(a, l->total, l->timed_out);
 unbind:
 	for (i = 0; i < bound; i++) {
 		ret = nfq_unbind(l, l->queue + i);
@@ -609,18 +656,27 @@ unbind:
 
 int cmd_listen(int argc, char **argv)
 {
-	struct listener l = { .verdict = NF_ACCEPT, .fail_open = true };
-	const char *service = NULL;
-	int64_t timeout_ms = -1;
+	struct listener l = { 0 };
+	struct listen_args a;
 	int ret, rc;
 	uint32_t v;
 	size_t k;
 
-	rc = listen_args(argc, argv, &l, &service, &timeout_ms);
+	rc = listen_parse_args(argc, argv, &a);
 	if (rc != EXIT_OK)
 		return rc;
-	if (service && listen_service_queues(&l, service) != EXIT_OK)
-		return EXIT_ERROR;
+	l.queue = a.queue;
+	l.count = a.count;
+	l.max_packets = a.max_packets;
+	l.verdict = a.verdict;
+	l.maxlen = a.maxlen;
+	l.fail_open = a.fail_open;
+	l.epoch = a.epoch;
+	if (a.service) {
+		rc = listen_service_queues(&l, a.service);
+		if (rc != EXIT_OK)
+			return rc;
+	}
 
 	l.per_queue = calloc(l.count, sizeof(*l.per_queue));
 	if (!l.per_queue)
@@ -637,7 +693,7 @@ int cmd_listen(int argc, char **argv)
 		setsockopt(mnl_socket_get_fd(l.s.sock), SOL_SOCKET,
 			   SO_RCVBUF, &v, sizeof(v));
 
-	rc = listen_run(&l, timeout_ms);
+	rc = listen_run(&l, &a);
 	for (k = 0; k < l.n_pending; k++)
 		free(l.pending[k]);
 	free(l.pending);

@@ -4,6 +4,7 @@
  * multicast group "config":
  *   gen 7 rule add inet tcp dport 80,443 service web
  *   gen 8 rule add inet udp sport 53 service dns
+ *   14:03:07.123456 gen 9 flush             (with timestamp)
  */
 #include <errno.h>
 #include <poll.h>
@@ -17,9 +18,72 @@
 #include "commands.h"
 
 struct monitor {
+	struct monitor_args a;
 	uint64_t seen;
-	uint64_t max;
 };
+
+/*
+ * monitor [service|rule|settings] [count N] [timestamp], in any order
+ * after the object. EXIT_OK, or EXIT_USAGE once said why.
+ */
+int monitor_parse_args(int argc, char **argv, struct monitor_args *a)
+{
+	static const char *const objs[] = { "service", "rule", "settings" };
+	uint32_t v;
+	size_t k;
+	int i = 0;
+
+	memset(a, 0, sizeof(*a));
+	for (k = 0; argc > 0 && k < sizeof(objs) / sizeof(objs[0]); k++)
+		if (!strcmp(argv[0], objs[k]))
+			a->object = objs[k];
+	if (a->object)
+		i++;
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "timestamp") && !a->timestamp) {
+			a->timestamp = true;
+		} else if (!strcmp(argv[i], "count") && !a->max) {
+			if (i + 1 >= argc || parse_u32(argv[i + 1], UINT32_MAX,
+						       &v) || !v) {
+				ctl_err("monitor: invalid count '%s'\n",
+					i + 1 < argc ? argv[i + 1] : "");
+				return EXIT_USAGE;
+			}
+			a->max = v;
+			i++;
+		} else {
+			ctl_err("monitor: unexpected argument '%s'; see '"
+				PROG_NAME " monitor help'\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	return EXIT_OK;
+}
+
+/*
+ * Whether a notification of @cmd is one the filter shows: flush and apply
+ * change every object, so every filter shows them.
+ */
+bool monitor_wants(const struct monitor_args *a, uint8_t cmd)
+{
+	if (!a->object)
+		return true;
+	switch (cmd) {
+	case PORTSTEER_CMD_FLUSH:
+	case PORTSTEER_CMD_REPLACE_COMMIT:
+		return true;
+	case PORTSTEER_CMD_SERVICE_NEW:
+	case PORTSTEER_CMD_SERVICE_SET:
+	case PORTSTEER_CMD_SERVICE_DEL:
+		return !strcmp(a->object, "service");
+	case PORTSTEER_CMD_RULE_NEW:
+	case PORTSTEER_CMD_RULE_DEL:
+		return !strcmp(a->object, "rule");
+	case PORTSTEER_CMD_SETTINGS_SET:
+		return !strcmp(a->object, "settings");
+	}
+	return false;
+}
 
 static const char *cmd_words(uint8_t cmd)
 {
@@ -127,6 +191,8 @@ static int cb_notify(const struct nlmsghdr *nlh, void *data)
 	struct ctl_service svc;
 	struct ctl_settings set;
 	bool have_svc = false, have_set = false;
+	struct timespec ts;
+	char when[32];
 	uint32_t gen = 0;
 	const char *words;
 	size_t n = 0;
@@ -134,8 +200,9 @@ static int cb_notify(const struct nlmsghdr *nlh, void *data)
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*g))
 		return MNL_CB_OK;
 	words = cmd_words(g->cmd);
-	if (!words)
+	if (!words || !monitor_wants(&m->a, g->cmd))
 		return MNL_CB_OK;
+	clock_gettime(CLOCK_REALTIME, &ts);
 	mnl_attr_for_each(attr, nlh, sizeof(*g)) {
 		switch (mnl_attr_get_type(attr)) {
 		case PORTSTEER_A_GENERATION:
@@ -156,9 +223,13 @@ static int cb_notify(const struct nlmsghdr *nlh, void *data)
 		}
 	}
 	if (opts.json) {
-		json_t *j = json_object();
+		json_t *j = json_doc();
 		size_t i;
 
+		if (m->a.timestamp)
+			json_object_set_new(j, "time",
+					    json_real(ts.tv_sec +
+						      ts.tv_nsec / 1e9));
 		json_object_set_new(j, "generation", json_integer(gen));
 		json_object_set_new(j, "command", json_string(words));
 		if (have_svc)
@@ -175,6 +246,10 @@ static int cb_notify(const struct nlmsghdr *nlh, void *data)
 		print_json(j);
 		json_decref(j);
 	} else {
+		if (m->a.timestamp) {
+			format_time(when, sizeof(when), &ts, false);
+			printf("%s ", when);
+		}
 		printf("gen %u %s", gen, words);
 		if (have_svc && g->cmd == PORTSTEER_CMD_SERVICE_DEL)
 			printf(" %s", svc.name);
@@ -190,7 +265,7 @@ static int cb_notify(const struct nlmsghdr *nlh, void *data)
 	}
 	free(rules);
 	m->seen++;
-	return m->max && m->seen >= m->max ? MNL_CB_STOP : MNL_CB_OK;
+	return m->a.max && m->seen >= m->a.max ? MNL_CB_STOP : MNL_CB_OK;
 }
 
 int cmd_monitor(int argc, char **argv)
@@ -199,23 +274,16 @@ int cmd_monitor(int argc, char **argv)
 	sigset_t waitmask;
 	struct pollfd pfd;
 	struct ctl_nl nl;
-	uint32_t v;
 	ssize_t len;
 	int ret, rc = EXIT_OK;
 
-	if (argc == 2 && !strcmp(argv[0], "count")) {
-		if (parse_u32(argv[1], UINT32_MAX, &v) || !v) {
-			ctl_err("monitor: invalid count '%s'\n", argv[1]);
-			return EXIT_USAGE;
-		}
-		m.max = v;
-	} else if (argc) {
-		fprintf(stderr, "usage: " PROG_NAME " monitor [count N]\n");
-		return EXIT_USAGE;
-	}
+	rc = monitor_parse_args(argc, argv, &m.a);
+	if (rc)
+		return rc;
 	/* its own socket: a batch's must not receive notifications */
-	if (ctl_nl_open_own(&nl))
-		return EXIT_ERROR;
+	ret = ctl_nl_open_own(&nl);
+	if (ret)
+		return ctl_nl_open_status(ret);
 	if (!nl.mcgrp_config) {
 		ctl_err("monitor: the family has no multicast group '%s'\n",
 			PORTSTEER_MCGRP_CONFIG);
@@ -255,7 +323,7 @@ int cmd_monitor(int argc, char **argv)
 			break;
 		}
 		ret = mnl_cb_run(nl.s.rbuf, len, 0, 0, cb_notify, &m);
-		if (ret == MNL_CB_STOP && m.max && m.seen >= m.max)
+		if (ret == MNL_CB_STOP && m.a.max && m.seen >= m.a.max)
 			break;
 	}
 	ctl_nl_close(&nl);

@@ -231,6 +231,7 @@ int nlsock_talk(struct nlsock *s, struct nlmsghdr *nlh, mnl_cb_t cb,
 
 struct family_info {
 	uint16_t id;
+	uint32_t version;
 	uint32_t mcgrp_config;
 };
 
@@ -269,6 +270,10 @@ static int cb_family(const struct nlmsghdr *nlh, void *data)
 			if (mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
 				fi->id = mnl_attr_get_u16(attr);
 			break;
+		case CTRL_ATTR_VERSION:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				fi->version = mnl_attr_get_u32(attr);
+			break;
 		case CTRL_ATTR_MCAST_GROUPS:
 			mnl_attr_for_each_nested(grp, attr)
 				cb_family_grp(grp, fi);
@@ -282,8 +287,11 @@ static int cb_family(const struct nlmsghdr *nlh, void *data)
 static struct ctl_nl shared;
 static bool sharing;
 
-/* A connection of its own (monitor's, which joins a group). */
-int ctl_nl_open_own(struct ctl_nl *nl)
+/*
+ * A connection of its own (monitor's, which joins a group); -ENOENT, and
+ * nothing printed when @quiet, when the family is not there.
+ */
+static int nl_open(struct ctl_nl *nl, bool quiet)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct family_info fi = { 0 };
@@ -295,7 +303,8 @@ int ctl_nl_open_own(struct ctl_nl *nl)
 	ret = nlsock_open(&nl->s, NETLINK_GENERIC);
 	if (ret) {
 		nl_error(NULL, ret, "cannot open a generic netlink socket");
-		return ret;
+		/* not the family's absence, whatever the errno */
+		return ret == -ENOENT ? -EIO : ret;
 	}
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = GENL_ID_CTRL;
@@ -306,8 +315,9 @@ int ctl_nl_open_own(struct ctl_nl *nl)
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, PORTSTEER_GENL_NAME);
 	ret = nlsock_talk(&nl->s, nlh, cb_family, &fi);
 	if (ret == -ENOENT) {
-		ctl_err("generic netlink family '%s' not found: is the portsteer module loaded?\n",
-			PORTSTEER_GENL_NAME);
+		if (!quiet)
+			ctl_err("generic netlink family '%s' not found: is the portsteer module loaded?\n",
+				PORTSTEER_GENL_NAME);
 		goto err;
 	}
 	if (ret || !fi.id) {
@@ -317,11 +327,27 @@ int ctl_nl_open_own(struct ctl_nl *nl)
 		goto err;
 	}
 	nl->family = fi.id;
+	nl->version = fi.version;
 	nl->mcgrp_config = fi.mcgrp_config;
 	return 0;
 err:
 	nlsock_close(&nl->s);
 	return ret ? ret : -EPROTO;
+}
+
+int ctl_nl_open_own(struct ctl_nl *nl)
+{
+	return nl_open(nl, false);
+}
+
+int ctl_nl_open_quiet(struct ctl_nl *nl)
+{
+	return nl_open(nl, true);
+}
+
+int ctl_nl_open_status(int ret)
+{
+	return ret == CTL_NL_NOFAMILY ? EXIT_NOFAMILY : EXIT_ERROR;
 }
 
 /*

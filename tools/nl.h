@@ -9,6 +9,7 @@
 #ifndef PORTSTEERCTL_NL_H
 #define PORTSTEERCTL_NL_H
 
+#include <errno.h>
 #include <libmnl/libmnl.h>
 #include "portsteerctl.h"
 
@@ -38,11 +39,22 @@ int nlsock_talk(struct nlsock *s, struct nlmsghdr *nlh, mnl_cb_t cb,
 struct ctl_nl {
 	struct nlsock s;
 	uint16_t family;
+	uint32_t version;	/* the family's, CTRL_ATTR_VERSION */
 	uint32_t mcgrp_config;
 };
 
+/*
+ * What ctl_nl_open() and ctl_nl_open_own() return when the family is not
+ * registered (the module is not loaded), and only then; the message is
+ * printed. ctl_nl_open_status() turns their return into the exit status:
+ * EXIT_NOFAMILY (3) for it, EXIT_ERROR for any other failure.
+ */
+#define CTL_NL_NOFAMILY	(-ENOENT)
+
 int ctl_nl_open(struct ctl_nl *nl);
 int ctl_nl_open_own(struct ctl_nl *nl);
+int ctl_nl_open_quiet(struct ctl_nl *nl);	/* says nothing of NOFAMILY */
+int ctl_nl_open_status(int ret);
 void ctl_nl_close(struct ctl_nl *nl);
 void ctl_nl_share(bool on);
 struct nlmsghdr *ctl_nl_msg(struct ctl_nl *nl, void *buf, uint8_t cmd,

@@ -23,11 +23,49 @@ int format_ports(char *buf, size_t len, uint8_t proto, uint16_t min,
 	return snprintf(buf, len, "%u-%u", min, max);
 }
 
+/* Compact, one document a line; -p: indented by two. */
 void print_json(json_t *j)
 {
-	json_dumpf(j, stdout, JSON_COMPACT | JSON_REAL_PRECISION(16));
+	json_dumpf(j, stdout, (opts.pretty ? JSON_INDENT(2) : JSON_COMPACT) |
+			      JSON_REAL_PRECISION(16));
 	fputc('\n', stdout);
 	fflush(stdout);
+}
+
+/* A new document: its first key is always json_schema_version. */
+json_t *json_doc(void)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "json_schema_version",
+			    json_integer(CTL_JSON_SCHEMA_VERSION));
+	return j;
+}
+
+/* A document that read the configuration: the generation it read next. */
+json_t *json_doc_gen(uint32_t generation)
+{
+	json_t *j = json_doc();
+
+	json_object_set_new(j, "generation", json_integer(generation));
+	return j;
+}
+
+/*
+ * A time as tcpdump prints it, HH:MM:SS.ssssss in local time, or with
+ * @epoch seconds.microseconds since the epoch.
+ */
+void format_time(char *buf, size_t len, const struct timespec *ts, bool epoch)
+{
+	struct tm tm;
+
+	if (epoch || !localtime_r(&ts->tv_sec, &tm)) {
+		snprintf(buf, len, "%lld.%06ld", (long long)ts->tv_sec,
+			 ts->tv_nsec / 1000);
+		return;
+	}
+	snprintf(buf, len, "%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min,
+		 tm.tm_sec, ts->tv_nsec / 1000);
 }
 
 static void fmt_queue(char *buf, size_t len, uint16_t q, uint32_t count)
@@ -49,6 +87,12 @@ static json_t *mark_json(uint32_t value, uint32_t mask)
 
 json_t *service_json(const struct ctl_service *s)
 {
+	return service_json_counted(s, opts.stats);
+}
+
+/* A service; with @stats its counters, "stats": {"packets", "bytes"}. */
+json_t *service_json_counted(const struct ctl_service *s, bool stats)
+{
 	json_t *j = json_object();
 
 	json_object_set_new(j, "name", json_string(s->name));
@@ -63,7 +107,7 @@ json_t *service_json(const struct ctl_service *s)
 				    mark_json(s->ct_mark, s->ct_mark_mask));
 	if (s->have & CTL_SVC_RULES)
 		json_object_set_new(j, "rule_count", json_integer(s->rules));
-	if (opts.stats && (s->have & CTL_SVC_STATS)) {
+	if (stats && (s->have & CTL_SVC_STATS)) {
 		json_t *st = json_object();
 
 		json_object_set_new(st, "packets", json_integer(s->packets));
@@ -118,10 +162,11 @@ json_t *settings_json(const struct ctl_settings *s)
 	if (s->have & CTL_SET_SEED)
 		json_object_set_new(j, "seed", json_integer(s->seed));
 	if (s->have & CTL_SET_LIMITS) {
-		json_object_set_new(j, "services", json_integer(s->services));
+		json_object_set_new(j, "service_count",
+				    json_integer(s->services));
 		json_object_set_new(j, "max_services",
 				    json_integer(s->max_services));
-		json_object_set_new(j, "rules", json_integer(s->rules));
+		json_object_set_new(j, "rule_count", json_integer(s->rules));
 		json_object_set_new(j, "max_rules", json_integer(s->max_rules));
 	}
 	if (s->have & CTL_SET_HOOK_ACTIVE)
@@ -306,14 +351,88 @@ void print_save(FILE *f, const struct ctl_config *cfg)
 	}
 }
 
+/* The documents of service show, rule show, settings show and stats. */
+json_t *services_doc(const struct ctl_service *svcs, size_t n, uint32_t gen)
+{
+	json_t *j = json_doc_gen(gen), *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, service_json(&svcs[i]));
+	json_object_set_new(j, "services", a);
+	return j;
+}
+
+json_t *rules_doc(const struct ctl_rule *rules, size_t n, uint32_t gen)
+{
+	json_t *j = json_doc_gen(gen), *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, rule_json(&rules[i]));
+	json_object_set_new(j, "rules", a);
+	return j;
+}
+
+json_t *settings_doc(const struct ctl_settings *s, uint32_t gen)
+{
+	json_t *j = json_doc_gen(gen);
+
+	json_object_set_new(j, "settings", settings_json(s));
+	return j;
+}
+
+/* "netns": the namespace's counters; "services": each with its "stats". */
+json_t *stats_doc(const struct ctl_stats *st, const struct ctl_service *svcs,
+		  size_t n, uint32_t gen)
+{
+	json_t *j = json_doc_gen(gen), *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, service_json_counted(&svcs[i], true));
+	json_object_set_new(j, "netns", stats_json(st));
+	json_object_set_new(j, "services", a);
+	return j;
+}
+
+/*
+ * save as JSON, the document apply reads back: the settings apply can set,
+ * the services without counters or rule counts, the rules with their
+ * service; the shapes of show's objects.
+ */
+json_t *save_json(const struct ctl_config *cfg)
+{
+	struct ctl_settings set = cfg->settings;
+	json_t *j = json_doc_gen(cfg->generation), *a = json_array(), *js;
+	size_t i;
+
+	set.have &= CTL_SET_WRITABLE;
+	if (!set.hooks)		/* no hook at all: not a set apply sends */
+		set.have &= ~CTL_SET_HOOK;
+	js = settings_json(&set);
+	json_object_del(js, "hook");	/* "hooks" says it */
+	json_object_set_new(j, "settings", js);
+	for (i = 0; i < cfg->n_services; i++) {
+		js = service_json_counted(&cfg->services[i], false);
+		json_object_del(js, "rule_count");
+		json_array_append_new(a, js);
+	}
+	json_object_set_new(j, "services", a);
+	a = json_array();
+	for (i = 0; i < cfg->n_rules; i++)
+		json_array_append_new(a, rule_json(&cfg->rules[i]));
+	json_object_set_new(j, "rules", a);
+	return j;
+}
+
 json_t *show_json(const struct ctl_config *cfg,
 		  const struct ctl_queue_table *qt)
 {
-	json_t *j = json_object(), *svcs = json_array();
+	json_t *j = json_doc_gen(cfg->generation), *svcs = json_array();
 	size_t i, k;
 	uint32_t q;
 
-	json_object_set_new(j, "generation", json_integer(cfg->generation));
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct ctl_service *s = &cfg->services[i];
 		json_t *js = service_json(s), *rules = json_array();

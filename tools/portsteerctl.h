@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <jansson.h>
 #include <linux/portsteer.h>
 
@@ -21,12 +22,17 @@
 #define EXIT_OK		0
 #define EXIT_ERROR	1
 #define EXIT_USAGE	2
+#define EXIT_NOFAMILY	3	/* the generic netlink family is not there */
+
+/* The version of every JSON document: its first key, json_schema_version */
+#define CTL_JSON_SCHEMA_VERSION	1
 
 /* Global options */
 struct ctl_opts {
 	bool json;
 	bool stats;
 	bool numeric;
+	bool pretty;		/* -p: JSON indented */
 	const char *netns;
 };
 
@@ -217,6 +223,17 @@ void config_free(struct ctl_config *cfg);
 int format_ports(char *buf, size_t len, uint8_t proto, uint16_t min,
 		 uint16_t max, bool numeric);
 void print_json(json_t *j);
+json_t *json_doc(void);
+json_t *json_doc_gen(uint32_t generation);
+void format_time(char *buf, size_t len, const struct timespec *ts,
+		 bool epoch);
+json_t *service_json_counted(const struct ctl_service *s, bool stats);
+json_t *services_doc(const struct ctl_service *svcs, size_t n, uint32_t gen);
+json_t *rules_doc(const struct ctl_rule *rules, size_t n, uint32_t gen);
+json_t *settings_doc(const struct ctl_settings *s, uint32_t gen);
+json_t *stats_doc(const struct ctl_stats *st, const struct ctl_service *svcs,
+		  size_t n, uint32_t gen);
+json_t *save_json(const struct ctl_config *cfg);
 json_t *service_json(const struct ctl_service *s);
 json_t *rule_json(const struct ctl_rule *r);
 json_t *settings_json(const struct ctl_settings *s);

@@ -54,7 +54,7 @@ cli cli_bad_port 2 "portsteerctl: invalid port '70000' in 'tcp dport 80,70000'" 
 	rule add tcp dport 80,70000 service web
 cli cli_port_zero 2 "portsteerctl: invalid port '0' in 'udp dport 0': port 0 is never valid" \
 	rule del udp dport 0
-cli cli_unknown_object 2 "$("$ctl" --help 2>&1 | sed '1i portsteerctl: unknown object '"'"'frob'"'"'')" frob
+cli cli_unknown_object 2 "portsteerctl: unknown object 'frob'; see 'portsteerctl help'" frob
 cli cli_bad_settings 2 "portsteerctl: invalid hook 'sideways' (prerouting, input, forward, output)" \
 	settings set hook sideways
 cli cli_hook_twice 2 "portsteerctl: hook 'input' given twice in 'input,output,input'" \
@@ -107,6 +107,75 @@ want="/tmp/ps-unit-$$.conf:3: 'flush' is not allowed in a configuration file (on
 portsteerctl: /tmp/ps-unit-$$.conf: 2 errors, nothing applied"
 if [ $rc -eq 1 ] && [ "$err" = "$want" ]; then add ok cli_apply_refuses_file; else
 	add not-ok cli_apply_refuses_file; results+=("# status $rc: $err"); fi
+
+# Issue 18 (host side: the portsteer family is not registered here).
+nofamily="portsteerctl: generic netlink family 'portsteer' not found: is the portsteer module loaded?"
+# defect 9: the family missing is 3, not 1
+cli cli_nofamily_show_3 3 "$nofamily" show
+cli cli_nofamily_rule_add_3 3 "$nofamily" rule add tcp dport 80 service web
+cli cli_nofamily_monitor_3 3 "$nofamily" monitor count 1
+# defect 2: options after the command
+cli cli_show_dash_s 3 "$nofamily" show -s
+cli cli_service_show_dash_j 3 "$nofamily" service show -j
+cli cli_options_end 2 "portsteerctl: invalid seed '-s' (0 to 4294967295)" settings set -- seed -s
+cli cli_negative_number_not_option 2 "portsteerctl: invalid seed '-5' (0 to 4294967295)" settings set seed -5
+# defect 1: listen's flags in any order (the service form reaches netlink)
+cli cli_listen_flag_last 3 "$nofamily" listen web no-fail-open
+cli cli_listen_flag_after_count 3 "$nofamily" listen web count 5 no-fail-open
+# defect 7: one line; rule add --help is rule's help
+cli cli_unknown_command 2 "portsteerctl: unknown command 'rule frob'; see 'portsteerctl rule help'" rule frob
+out=$("$ctl" rule add --help 2>&1); rc=$?
+if [ $rc -eq 0 ] && grep -q '^Usage: portsteerctl rule show' <<<"$out" &&
+	grep -q 'portsteerctl rule add \[ip|ip6|inet\]' <<<"$out" &&
+	! grep -q 'service add' <<<"$out"; then add ok cli_rule_add_help
+else add not-ok cli_rule_add_help; results+=("# status $rc: $out"); fi
+for w in "rule help" "help rule" "r h"; do
+	# shellcheck disable=SC2086 # the words are the test
+	if [ "$("$ctl" $w 2>&1)" = "$out" ]; then add ok "cli_help_per_object_${w// /_}"
+	else add not-ok "cli_help_per_object_${w// /_}"; fi
+done
+# defect 8: -j save reaches netlink (JSON shapes: unit json_save_document)
+cli cli_json_save 3 "$nofamily" save -j
+# defect 10: --netns ../x is a usage error; a path that is not there fails
+cli cli_netns_relative 2 "portsteerctl: invalid netns '../x': a path must be absolute (/run/netns/NAME, /proc/PID/ns/net)" \
+	--netns ../x show
+cli cli_netns_missing_path 1 "portsteerctl: cannot open netns '/nonexistent/ns': No such file or directory" \
+	show --netns /nonexistent/ns
+cli cli_unknown_option 2 "portsteerctl: unknown option '--bogus'; see 'portsteerctl help'" --bogus
+cli cli_unknown_option_after 2 "portsteerctl: unknown option '-x' in '-x'; see 'portsteerctl help'" show -x
+# habits: version, prefixes, -p
+out=$("$ctl" version 2>&1); rc=$?
+if [ $rc -eq 0 ] && grep -q '^tool ' <<<"$out" && grep -q '^family portsteer ' <<<"$out" &&
+	grep -q '^module ' <<<"$out"; then add ok cli_version_command
+else add not-ok cli_version_command; results+=("# status $rc: $out"); fi
+out=$("$ctl" v -j 2>/dev/null)
+case $out in '{"json_schema_version":1,"tool":'*) add ok cli_version_json ;;
+*) add not-ok cli_version_json; results+=("# $out") ;; esac
+[ "$("$ctl" v -j -p 2>/dev/null | sed -n 2p)" = '  "json_schema_version": 1,' ] &&
+	add ok cli_pretty || add not-ok cli_pretty
+cli cli_prefix_s_sh 3 "$nofamily" s sh
+cli cli_alias_delete 3 "$nofamily" service delete web
+
+# defect 13: the man page documents what the tool does
+man8=$tools/portsteerctl.8
+for sec in 'EXIT STATUS' 'JSON OUTPUT' EXAMPLES FILES; do
+	grep -q "^\.SH $sec\$" "$man8" && add ok "man_section_${sec// /_}" ||
+		add not-ok "man_section_${sec// /_}"
+done
+# after an example block (.RE), the text goes on indented (.IP), not outdented
+awk 'prev == ".RE" && $0 !~ /^\.(IP|PP|TP|SH|RS)/ { bad = 1 } { prev = $0 } END { exit bad }' \
+	"$man8" && add ok man_no_outdent_after_example || add not-ok man_no_outdent_after_example
+grep -q '^\\fBhelp\\fR \[\\fIOBJECT\\fR\]' "$man8" &&
+	grep -q '^\\fBstats\\fR \[\\fBshow\\fR|\\fBreset\\fR\]' "$man8" &&
+	grep -q '^\\fBrule del\\fR .*\[\\fBservice\\fR \\fINAME\\fR\]' "$man8" &&
+	grep -q 'counters survive' "$man8" && grep -q '^\.B 3$' "$man8" &&
+	grep -q '"json_schema_version": 1' "$man8" &&
+	add ok man_documents_commands || add not-ok man_documents_commands
+# every object of the tool's help has its entry in COMMANDS
+for o in service settings stats show save rule apply flush monitor listen version help; do
+	grep -q "^\\\\fB$o\\( \\|\\\\fR\\)" "$man8" || { add not-ok "man_object_$o"; continue; }
+	add ok "man_object_$o"
+done
 
 n=0
 for r in "${results[@]}"; do

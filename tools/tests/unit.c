@@ -1140,6 +1140,9 @@ static void t_services(void)
 	}
 }
 
+/* issue 18's command line, JSON documents, listen and monitor */
+#include "unit-cli.c"
+
 int main(int argc, char **argv)
 {
 	char line[256], err[CTL_ERR_MAX], **av;
@@ -1375,5 +1378,6 @@ int main(int argc, char **argv)
 	t_netlink();
 	t_rule_replace();
 	t_batches();
+	t_cli();
 	return failed ? 1 : 0;
 }
