@@ -935,7 +935,8 @@ static int cfg_finish(struct cfg_parse *p, FILE *errf)
 	size_t i;
 	int n = p->n_errs;
 
-	qsort(p->errs, p->n_errs, sizeof(*p->errs), cmp_errs);
+	if (p->n_errs)
+		qsort(p->errs, p->n_errs, sizeof(*p->errs), cmp_errs);
 	for (i = 0; i < p->n_errs; i++) {
 		const struct cfg_err *e = &p->errs[i];
 
