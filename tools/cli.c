@@ -197,7 +197,8 @@ static const struct ctl_option {
 	{ "numeric", 'n', true, false },
 	{ "netns", 'N', false, true },
 	{ "batch", 'b', true, true },
-	{ "force", 'F', false, false },
+	{ "force", 'f', true, false },
+	{ "check", 'c', true, false },
 	{ "help", 'h', true, false },
 	{ "version", 'V', true, false },
 };
@@ -224,8 +225,12 @@ static void set_option(struct ctl_cmdline *cl, const struct ctl_option *o,
 	case 'b':
 		cl->batch = arg;
 		break;
-	case 'F':
+	case 'f':
 		cl->force = true;
+		opts.force = true;
+		break;
+	case 'c':
+		opts.check = true;
 		break;
 	case 'h':
 		cl->help = true;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nl.h"
 #include "commands.h"
@@ -581,41 +582,112 @@ abort:
 	return ret;
 }
 
-int cmd_apply(int argc, char **argv)
-{
-	struct ctl_config cfg;
-	const char *fname;
-	struct ctl_nl nl;
-	FILE *f;
-	int errors, ret;
+#define APPLY_HELP	"(see 'portsteerctl help apply')"
 
-	if (argc < 1)
-		return usage_error("apply: missing FILE (or - for stdin)");
-	if (no_args(argc - 1, argv + 1, argv[0]))
-		return EXIT_USAGE;
-	if (!strcmp(argv[0], "-")) {
-		f = stdin;
-		fname = "<stdin>";
-	} else {
-		f = fopen(argv[0], "re");
-		fname = argv[0];
-		if (!f) {
-			ctl_err("cannot open '%s': %s\n", fname, strerror(errno));
-			return EXIT_ERROR;
+/*
+ * apply --check: with the module loaded, the file against the limits it
+ * reads, changing nothing; without it, the parse was all there is to check.
+ */
+static int apply_check_limits(const struct ctl_config *cfg, const char *fname)
+{
+	struct ctl_settings set;
+	struct ctl_nl nl;
+	int ret, status = EXIT_OK;
+
+	if (access("/sys/module/portsteer", F_OK))
+		return EXIT_OK;
+	if (ctl_nl_open(&nl))
+		return EXIT_OK;	/* said why; the file itself is valid */
+	ret = ctl_get_settings(&nl, &set, NULL);
+	if (ret) {
+		nl_error(&nl.s, ret, "apply --check %s: cannot read the limits",
+			 fname);
+	} else if (set.have & CTL_SET_LIMITS) {
+		if (cfg->n_services > set.max_services) {
+			ctl_err("%s: %zu services, more than the module's max_services %u\n",
+				fname, cfg->n_services, set.max_services);
+			status = EXIT_USAGE;
+		}
+		if (cfg->n_rules > set.max_rules) {
+			ctl_err("%s: %zu rules, more than the module's max_rules %u\n",
+				fname, cfg->n_rules, set.max_rules);
+			status = EXIT_USAGE;
 		}
 	}
-	errors = parse_config(f, fname, &cfg, stderr);
-	if (f != stdin)
-		fclose(f);
-	if (errors) {
-		ctl_err("%s: %d error%s, nothing applied\n", fname, errors,
-			errors > 1 ? "s" : "");
-		config_free(&cfg);
+	ctl_nl_close(&nl);
+	return status;
+}
+
+/*
+ * apply [--check] [--force] [-j|--json] FILE|-: the whole file is read,
+ * parsed and checked before netlink is opened, so an invalid file is 2
+ * whether or not the module is there, and a valid one without it is 3.
+ * A file with no service would remove every service and rule: refused
+ * without --force, as an empty or truncated file most often is a mistake.
+ */
+int cmd_apply(int argc, char **argv)
+{
+	bool check = opts.check, force = opts.force, json = opts.json;
+	char err[CTL_ERR_MAX], *buf = NULL;
+	const char *path = NULL, *fname;
+	struct ctl_config cfg;
+	struct ctl_nl nl;
+	size_t len;
+	int i, errors, ret;
+
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--check") || !strcmp(a, "-c"))
+			check = true;
+		else if (!strcmp(a, "--force") || !strcmp(a, "-f"))
+			force = true;
+		else if (!strcmp(a, "--json") || !strcmp(a, "-j"))
+			json = true;
+		else if (a[0] == '-' && a[1]) {
+			ctl_err("apply: unknown option '%s' " APPLY_HELP "\n", a);
+			return EXIT_USAGE;
+		} else if (path) {
+			ctl_err("apply: unexpected argument '%s' after '%s' " APPLY_HELP "\n",
+				a, path);
+			return EXIT_USAGE;
+		} else {
+			path = a;
+		}
+	}
+	if (!path) {
+		ctl_err("apply: missing FILE (or - for stdin) " APPLY_HELP "\n");
+		return EXIT_USAGE;
+	}
+	fname = strcmp(path, "-") ? path : "<stdin>";
+	if (read_file(path, &buf, &len, err)) {
+		ctl_err("%s\n", err);
 		return EXIT_ERROR;
 	}
-	if (ctl_nl_open(&nl)) {
+	errors = parse_config_buf(buf, len, json || config_is_json(buf, len),
+				  fname, &cfg, stderr);
+	free(buf);
+	if (errors) {
+		ctl_err("%s: %d error%s, nothing %s\n", fname, errors,
+			errors > 1 ? "s" : "", check ? "to apply" : "applied");
 		config_free(&cfg);
-		return EXIT_ERROR;
+		return EXIT_USAGE;
+	}
+	if (!cfg.n_services && !force) {
+		ctl_err("%s: no service: applying it would remove every service and rule (--force to apply it anyway)\n",
+			fname);
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	if (check) {
+		ret = apply_check_limits(&cfg, fname);
+		config_free(&cfg);
+		return ret;
+	}
+	ret = ctl_nl_open(&nl);
+	if (ret) {
+		config_free(&cfg);
+		return ctl_nl_open_status(ret);
 	}
 	ret = apply_config(&nl, &cfg, fname);
 	config_free(&cfg);
@@ -623,38 +695,53 @@ int cmd_apply(int argc, char **argv)
 	return ret ? EXIT_ERROR : EXIT_OK;
 }
 
+/* save [FILE|-]: the whole configuration, or nothing. */
 int cmd_save(int argc, char **argv)
 {
 	struct ctl_config cfg = { 0 };
+	char *text = NULL, err[CTL_ERR_MAX] = "out of memory";
+	const char *path = NULL;
+	size_t len = 0;
 	struct ctl_nl nl;
+	FILE *m;
 	int ret;
 
-	if (no_args(argc, argv, "save"))
+	if (argc > 0)
+		path = argv[0];
+	if (argc > 1 && no_args(argc - 1, argv + 1, argv[0]))
 		return EXIT_USAGE;
 	ret = ctl_nl_open(&nl);
 	if (ret)
 		return ctl_nl_open_status(ret);
 	ret = ctl_get_config(&nl, &cfg);
-	if (ret) {
+	if (ret)
 		nl_error(&nl.s, ret, "save");
-	} else if (opts.json) {
+	ctl_nl_close(&nl);
+	if (ret) {
+		config_free(&cfg);
+		return EXIT_ERROR;
+	}
+	m = open_memstream(&text, &len);
+	if (!m) {
+		ctl_err("save: %s\n", strerror(errno));
+		config_free(&cfg);
+		return EXIT_ERROR;
+	}
+	if (opts.json) {
 		json_t *j = save_json(&cfg);
 
-		print_json(j);
+		json_dumpf(j, m, (opts.pretty ? JSON_INDENT(2) : JSON_COMPACT) |
+			      JSON_REAL_PRECISION(16));
+		fputc('\n', m);
 		json_decref(j);
-		if (ferror(stdout)) {
-			ctl_err("save: write error\n");
-			ret = -EIO;
-		}
 	} else {
-		print_save(stdout, &cfg);
-		if (fflush(stdout) || ferror(stdout)) {
-			ctl_err("save: write error\n");
-			ret = -EIO;
-		}
+		print_save(m, &cfg);
 	}
+	ret = fclose(m) ? -errno : write_file(path, text, len, err);
+	if (ret)
+		ctl_err("save: %s\n", err);
+	free(text);
 	config_free(&cfg);
-	ctl_nl_close(&nl);
 	return ret ? EXIT_ERROR : EXIT_OK;
 }
 

@@ -142,6 +142,10 @@ int main(int argc, char **argv)
 	}
 	if (ret)
 		return ret;
+	if (opts.check && (cl.batch || !argc || strcmp(argv[0], "apply"))) {
+		ctl_err("option '--check' is apply's; see '" PROG_NAME " help apply'\n");
+		return EXIT_USAGE;
+	}
 	if (opts.netns) {
 		ret = enter_netns(opts.netns);
 		if (ret)

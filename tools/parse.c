@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "portsteerctl.h"
 
@@ -26,6 +28,40 @@ static void seterr(char *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, CTL_ERR_MAX, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * The words of the command line's grammar: a service of one of these names
+ * could not be told from the keyword (listen queue 1, service del NAME
+ * with-rules), so none may name a service.
+ */
+static const char *const reserved_names[] = {
+	"queue", "with-rules", "count", "timeout", "verdict", "maxlen",
+	"no-fail-open", "epoch", "balance", "bypass", "nobypass", "mark",
+	"ctmark", "service", "help", "all", "dev",
+};
+
+int check_service_name(const char *s, char *err)
+{
+	size_t i;
+
+	if (!valid_service_name(s)) {
+		seterr(err, "invalid service name '%s' " NAME_CHARS, s);
+		return -EINVAL;
+	}
+	if (!isalnum((unsigned char)s[0]) && s[0] != '_') {
+		seterr(err, "invalid service name '%s': it must start with a letter, a digit or '_'",
+		       s);
+		return -EINVAL;
+	}
+	for (i = 0; i < sizeof(reserved_names) / sizeof(reserved_names[0]); i++) {
+		if (!strcmp(s, reserved_names[i])) {
+			seterr(err, "invalid service name '%s': a keyword of portsteerctl's commands",
+			       s);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 int parse_queue_range(const char *s, uint16_t *queue, uint32_t *count,
@@ -408,10 +444,8 @@ int parse_service_cmd(int argc, char **argv, bool change,
 		seterr(err, "missing service name");
 		return -EINVAL;
 	}
-	if (!valid_service_name(argv[0])) {
-		seterr(err, "invalid service name '%s' " NAME_CHARS, argv[0]);
+	if (check_service_name(argv[0], err))
 		return -EINVAL;
-	}
 	strcpy(svc->name, argv[0]);
 	for (i = 1; i < argc; i++) {
 		const char *k = argv[i];
@@ -546,14 +580,13 @@ int parse_rule_cmd(int argc, char **argv, bool add, struct ctl_rule **rules,
 			goto bad;
 		}
 		service = argv[i + 1];
-		if (!valid_service_name(service)) {
-			seterr(err, "invalid service name '%s' " NAME_CHARS,
-			       service);
+		if (check_service_name(service, err))
 			goto bad;
-		}
 		i += 2;
 	}
 	if (i < argc) {
+		/* all the words before it: the context is the whole rule */
+		join_words(ctx, sizeof(ctx), argv, i);
 		seterr(err, "unexpected argument '%s' after '%s'", argv[i], ctx);
 		goto bad;
 	}
@@ -801,124 +834,266 @@ static void svc_index_add(struct svc_index *ix, const struct ctl_config *cfg)
 	svc_index_put(ix, cfg, cfg->n_services - 1);
 }
 
-static int line_error(FILE *errf, int *errors, const char *fname, int line,
-		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/*
+ * The errors of one file, kept until its end and then printed in the order
+ * of their lines, so the checks of the whole file (unknown services,
+ * overlaps) come out among the lines' own. key is the line, or in a JSON
+ * document the place of an object (see locate()); -1 is the whole file;
+ * seq the order they were found in, for ties.
+ */
+struct cfg_err {
+	int key;
+	size_t seq;
+	char *msg;
+};
 
-static int line_error(FILE *errf, int *errors, const char *fname, int line,
-		      const char *fmt, ...)
+struct cfg_parse {
+	const char *fname;
+	struct ctl_config *cfg;
+	struct svc_index ix;
+	/*
+	 * The services whose line was refused, by name: a rule naming one
+	 * is not also an "unknown service", the error is that line's.
+	 */
+	struct ctl_config broken;
+	struct svc_index broken_ix;
+	size_t rcap;			/* the room in cfg->rules */
+	int set_line[5];		/* the line of each writable setting */
+	bool json;
+	size_t json_services;	/* JSON keys: 0 settings, 1.. services, rules */
+	struct cfg_err *errs;
+	size_t n_errs, cap_errs;
+};
+
+static const char *const setting_names[] = {
+	"hook", "priority", "defrag", "icmp-errors", "seed",
+};
+
+static void cfg_parse_init(struct cfg_parse *p, const char *fname,
+			   struct ctl_config *cfg, bool json)
 {
-	va_list ap;
-
-	if (++*errors > MAX_LINE_ERRORS)
-		return -1;
-	fprintf(errf, "%s:%d: ", fname, line);
-	va_start(ap, fmt);
-	vfprintf(errf, fmt, ap);
-	va_end(ap);
-	fputc('\n', errf);
-	return 0;
+	memset(p, 0, sizeof(*p));
+	memset(cfg, 0, sizeof(*cfg));
+	p->fname = fname;
+	p->cfg = cfg;
+	p->json = json;
 }
 
-/* A "service add" line of a configuration file. */
-static void config_service(struct ctl_config *cfg, struct svc_index *ix,
-			   int argc, char **argv, int lineno,
-			   const char *fname, FILE *errf, int *errors)
+/* Where key is, for messages: "line 3", "services[0]", "rules[2]". */
+static void locate(const struct cfg_parse *p, int key, char *buf, size_t len)
 {
-	const struct ctl_service *old;
-	char err[CTL_ERR_MAX];
-	struct ctl_service s;
+	if (!p->json)
+		snprintf(buf, len, "line %d", key);
+	else if (key == 0)
+		snprintf(buf, len, "settings");
+	else if ((size_t)key <= p->json_services)
+		snprintf(buf, len, "services[%d]", key - 1);
+	else
+		snprintf(buf, len, "rules[%zu]",
+			 (size_t)key - 1 - p->json_services);
+}
 
-	if (parse_service_cmd(argc, argv, false, &s, err)) {
-		line_error(errf, errors, fname, lineno, "%s", err);
-		return;
+static void cfg_error(struct cfg_parse *p, int key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void cfg_error(struct cfg_parse *p, int key, const char *fmt, ...)
+{
+	struct cfg_err *e;
+	va_list ap;
+
+	if (p->n_errs == p->cap_errs) {
+		p->cap_errs = p->cap_errs ? 2 * p->cap_errs : 32;
+		p->errs = xrealloc(p->errs, p->cap_errs * sizeof(*p->errs));
 	}
-	old = find_service(cfg, ix, s.name);
-	if (old) {
-		line_error(errf, errors, fname, lineno,
-			   "duplicate service '%s' (first added at line %d)",
-			   s.name, old->line);
-		return;
+	e = &p->errs[p->n_errs];
+	e->key = key;
+	e->seq = p->n_errs++;
+	va_start(ap, fmt);
+	if (vasprintf(&e->msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+}
+
+static int cmp_errs(const void *a, const void *b)
+{
+	const struct cfg_err *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Prints the errors to errf in the order of their lines, the first
+ * MAX_LINE_ERRORS of them, as FILE:LINE: message (FILE: PLACE: message in
+ * a JSON document); frees what p holds but the configuration. Returns the
+ * number of errors.
+ */
+static int cfg_finish(struct cfg_parse *p, FILE *errf)
+{
+	char where[64];
+	size_t i;
+	int n = p->n_errs;
+
+	if (p->n_errs)
+		qsort(p->errs, p->n_errs, sizeof(*p->errs), cmp_errs);
+	for (i = 0; i < p->n_errs; i++) {
+		const struct cfg_err *e = &p->errs[i];
+
+		if (i >= MAX_LINE_ERRORS) {
+		} else if (e->key < 0) {
+			fprintf(errf, "%s: %s\n", p->fname, e->msg);
+		} else if (p->json) {
+			locate(p, e->key, where, sizeof(where));
+			fprintf(errf, "%s: %s: %s\n", p->fname, where, e->msg);
+		} else {
+			fprintf(errf, "%s:%d: %s\n", p->fname, e->key, e->msg);
+		}
+		free(e->msg);
 	}
-	s.line = lineno;
+	if (p->n_errs > MAX_LINE_ERRORS)
+		fprintf(errf, "%s: %zu more errors not shown\n", p->fname,
+			p->n_errs - MAX_LINE_ERRORS);
+	free(p->errs);
+	free(p->ix.slots);
+	free(p->broken_ix.slots);
+	config_free(&p->broken);
+	return n;
+}
+
+static void add_service(struct ctl_config *cfg, struct svc_index *ix,
+			const struct ctl_service *s)
+{
 	cfg->services = xrealloc(cfg->services,
-				 (cfg->n_services + 1) * sizeof(s));
-	cfg->services[cfg->n_services++] = s;
+				 (cfg->n_services + 1) * sizeof(*s));
+	cfg->services[cfg->n_services++] = *s;
 	svc_index_add(ix, cfg);
 }
 
-/* A "rule add" line; @rcap: the room in cfg->rules. */
-static void config_rules(struct ctl_config *cfg, size_t *rcap, int argc,
-			 char **argv, int lineno, const char *fname,
-			 FILE *errf, int *errors)
+/* The service name of a refused line, if it is a name and not yet known. */
+static void config_broken(struct cfg_parse *p, const char *name, int key)
 {
+	char err[CTL_ERR_MAX];
+	struct ctl_service s;
+
+	if (check_service_name(name, err) ||
+	    find_service(p->cfg, &p->ix, name) ||
+	    find_service(&p->broken, &p->broken_ix, name))
+		return;
+	memset(&s, 0, sizeof(s));
+	strcpy(s.name, name);
+	s.line = key;
+	add_service(&p->broken, &p->broken_ix, &s);
+}
+
+/* A "service add" line of a configuration file. */
+static void config_service(struct cfg_parse *p, int argc, char **argv,
+			   int key)
+{
+	const struct ctl_service *old;
+	char err[CTL_ERR_MAX], where[64];
+	struct ctl_service s;
+
+	if (parse_service_cmd(argc, argv, false, &s, err)) {
+		cfg_error(p, key, "%s", err);
+		if (argc > 0)
+			config_broken(p, argv[0], key);
+		return;
+	}
+	old = find_service(p->cfg, &p->ix, s.name);
+	if (old) {
+		locate(p, old->line, where, sizeof(where));
+		cfg_error(p, key, "duplicate service '%s' (first added at %s)",
+			  s.name, where);
+		return;
+	}
+	s.line = key;
+	add_service(p->cfg, &p->ix, &s);
+}
+
+/* A "rule add" line. */
+static void config_rules(struct cfg_parse *p, int argc, char **argv, int key)
+{
+	struct ctl_config *cfg = p->cfg;
 	char err[CTL_ERR_MAX];
 	struct ctl_rule *v;
 	size_t n, i;
 
 	if (parse_rule_cmd(argc, argv, true, &v, &n, err)) {
-		line_error(errf, errors, fname, lineno, "%s", err);
+		cfg_error(p, key, "%s", err);
 		return;
 	}
-	if (cfg->n_rules + n > *rcap) {
-		*rcap = (cfg->n_rules + n) * 2;
-		cfg->rules = xrealloc(cfg->rules, *rcap * sizeof(*v));
+	if (cfg->n_rules + n > p->rcap) {
+		p->rcap = (cfg->n_rules + n) * 2;
+		cfg->rules = xrealloc(cfg->rules, p->rcap * sizeof(*v));
 	}
 	for (i = 0; i < n; i++) {
-		v[i].line = lineno;
+		v[i].line = key;
 		cfg->rules[cfg->n_rules++] = v[i];
 	}
 	free(v);
 }
 
-/* A "settings set" line; @settings_line: the last one that set any. */
-static void config_settings(struct ctl_config *cfg, int *settings_line,
-			    int argc, char **argv, int lineno,
-			    const char *fname, FILE *errf, int *errors)
+/* A "settings set" line: each setting once in a file, wherever it is. */
+static void config_settings(struct cfg_parse *p, int argc, char **argv,
+			    int key)
 {
-	char err[CTL_ERR_MAX];
-	struct ctl_settings s;
+	struct ctl_settings s, *have = &p->cfg->settings;
+	char err[CTL_ERR_MAX], where[64];
+	unsigned int again, i;
 
 	if (parse_settings_cmd(argc, argv, &s, err)) {
-		line_error(errf, errors, fname, lineno, "%s", err);
+		cfg_error(p, key, "%s", err);
 		return;
 	}
-	if (s.have & cfg->settings.have) {
-		line_error(errf, errors, fname, lineno,
-			   "a setting given again (already set at line %d)",
-			   *settings_line);
+	again = s.have & have->have;
+	if (again) {
+		for (i = 0; i < 5; i++) {
+			if (!(again & (1U << i)))
+				continue;
+			locate(p, p->set_line[i], where, sizeof(where));
+			cfg_error(p, key, "'%s' given again (already set at %s)",
+				  setting_names[i], where);
+		}
 		return;
 	}
-	*settings_line = lineno;
-	s.have |= cfg->settings.have;
-	if (cfg->settings.have & CTL_SET_HOOK)
-		s.hooks = cfg->settings.hooks;
-	if (cfg->settings.have & CTL_SET_PRIORITY)
-		s.priority = cfg->settings.priority;
-	if (cfg->settings.have & CTL_SET_DEFRAG)
-		s.defrag = cfg->settings.defrag;
-	if (cfg->settings.have & CTL_SET_ICMP_ERRORS)
-		s.icmp_errors = cfg->settings.icmp_errors;
-	if (cfg->settings.have & CTL_SET_SEED)
-		s.seed = cfg->settings.seed;
-	cfg->settings = s;
+	for (i = 0; i < 5; i++)
+		if (s.have & (1U << i))
+			p->set_line[i] = key;
+	if (s.have & CTL_SET_HOOK)
+		have->hooks = s.hooks;
+	if (s.have & CTL_SET_PRIORITY)
+		have->priority = s.priority;
+	if (s.have & CTL_SET_DEFRAG)
+		have->defrag = s.defrag;
+	if (s.have & CTL_SET_ICMP_ERRORS)
+		have->icmp_errors = s.icmp_errors;
+	if (s.have & CTL_SET_SEED)
+		have->seed = s.seed;
+	have->have |= s.have;
 }
 
 /* What a whole file must hold: known services, rules that do not overlap. */
-static void config_check(const struct ctl_config *cfg,
-			 const struct svc_index *ix, const char *fname,
-			 FILE *errf, int *errors)
+static void config_check(struct cfg_parse *p)
 {
+	const struct ctl_config *cfg = p->cfg;
 	struct ctl_pair *pairs;
+	char where[64];
 	size_t i, np;
 
-	for (i = 0; i < cfg->n_rules; i++)
-		if (!find_service(cfg, ix, cfg->rules[i].service))
-			line_error(errf, errors, fname, cfg->rules[i].line,
-				   "unknown service '%s'",
-				   cfg->rules[i].service);
+	for (i = 0; i < cfg->n_rules; i++) {
+		const char *name = cfg->rules[i].service;
 
-	pairs = xrealloc(NULL, MAX_LINE_ERRORS * sizeof(*pairs));
-	np = rules_overlaps(cfg->rules, cfg->n_rules, pairs, MAX_LINE_ERRORS);
+		if (!find_service(cfg, &p->ix, name) &&
+		    !find_service(&p->broken, &p->broken_ix, name))
+			cfg_error(p, cfg->rules[i].line,
+				  "unknown service '%s'", name);
+	}
+	if (!cfg->n_rules)
+		return;
+	/* each rule overlaps at most one earlier rule in the report */
+	pairs = xrealloc(NULL, cfg->n_rules * sizeof(*pairs));
+	np = rules_overlaps(cfg->rules, cfg->n_rules, pairs, cfg->n_rules);
 	for (i = 0; i < np; i++) {
 		const struct ctl_rule *a = &cfg->rules[pairs[i].first];
 		const struct ctl_rule *b = &cfg->rules[pairs[i].second];
@@ -926,9 +1101,9 @@ static void config_check(const struct ctl_config *cfg,
 
 		format_rule(da, sizeof(da), a);
 		format_rule(db, sizeof(db), b);
-		line_error(errf, errors, fname, b->line,
-			   "rule '%s' overlaps rule '%s' of line %d",
-			   db, da, a->line);
+		locate(p, a->line, where, sizeof(where));
+		cfg_error(p, b->line, "rule '%s' overlaps rule '%s' of %s", db,
+			  da, where);
 	}
 	free(pairs);
 }
@@ -954,53 +1129,583 @@ void line_words_free(struct line_words *w)
 	w->line = NULL;
 }
 
+static void config_line(struct cfg_parse *p, int argc, char **argv,
+			int lineno)
+{
+	if (argc >= 2 && !strcmp(argv[0], "service") &&
+	    !strcmp(argv[1], "add"))
+		config_service(p, argc - 2, argv + 2, lineno);
+	else if (argc >= 2 && !strcmp(argv[0], "rule") &&
+		 !strcmp(argv[1], "add"))
+		config_rules(p, argc - 2, argv + 2, lineno);
+	else if (argc >= 2 && !strcmp(argv[0], "settings") &&
+		 !strcmp(argv[1], "set"))
+		config_settings(p, argc - 2, argv + 2, lineno);
+	else
+		cfg_error(p, lineno,
+			  "'%s%s%s' is not allowed in a configuration file (only 'service add', 'rule add', 'settings set')",
+			  argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+}
+
 /*
  * Reads a whole configuration file: "service add", "rule add" and
  * "settings set" lines, '#' comments, blank lines. Every error is printed
- * to errf as FILE:LINE: message; returns the number of errors.
+ * to errf as FILE:LINE: message, in line order; returns the number of
+ * errors.
  */
 int parse_config(FILE *f, const char *fname, struct ctl_config *cfg,
 		 FILE *errf)
 {
-	int settings_line = 0, argc, errors = 0, lineno;
 	struct line_words w = { 0 };
-	struct svc_index ix = { 0 };
-	size_t rcap = 0;
-	char **argv;
+	struct cfg_parse p;
+	int err;
 
-	memset(cfg, 0, sizeof(*cfg));
-	while (read_words(f, &w)) {
-		argc = w.argc;
-		argv = w.argv;
-		lineno = w.lineno;
-		if (argc >= 2 && !strcmp(argv[0], "service") &&
-		    !strcmp(argv[1], "add"))
-			config_service(cfg, &ix, argc - 2, argv + 2, lineno,
-				       fname, errf, &errors);
-		else if (argc >= 2 && !strcmp(argv[0], "rule") &&
-			 !strcmp(argv[1], "add"))
-			config_rules(cfg, &rcap, argc - 2, argv + 2, lineno,
-				     fname, errf, &errors);
-		else if (argc >= 2 && !strcmp(argv[0], "settings") &&
-			 !strcmp(argv[1], "set"))
-			config_settings(cfg, &settings_line, argc - 2, argv + 2,
-					lineno, fname, errf, &errors);
-		else
-			line_error(errf, &errors, fname, lineno,
-				   "'%s%s%s' is not allowed in a configuration file (only 'service add', 'rule add', 'settings set')",
-				   argv[0], argc > 1 ? " " : "",
-				   argc > 1 ? argv[1] : "");
-	}
+	cfg_parse_init(&p, fname, cfg, false);
+	while (read_words(f, &w))
+		config_line(&p, w.argc, w.argv, w.lineno);
+	err = errno;
 	line_words_free(&w);
-	if (ferror(f)) {
-		line_error(errf, &errors, fname, w.lineno, "read error");
-		free(ix.slots);
-		return errors;
+	if (ferror(f))
+		cfg_error(&p, -1, "read error: %s", strerror(err));
+	else
+		config_check(&p);
+	return cfg_finish(&p, errf);
+}
+
+/* The words of an object of a JSON document, as the text grammar's. */
+#define JSON_WORDS	16
+
+struct json_words {
+	char buf[JSON_WORDS][96];
+	char *argv[JSON_WORDS + 1];
+	int argc;
+};
+
+static void words_add(struct json_words *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void words_add(struct json_words *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->argc >= JSON_WORDS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w->buf[w->argc], sizeof(w->buf[0]), fmt, ap);
+	va_end(ap);
+	w->argv[w->argc] = w->buf[w->argc];
+	w->argv[++w->argc] = NULL;
+}
+
+/* A string as it is, an integer in decimal, into buf; false otherwise. */
+static bool json_word(const json_t *v, char *buf, size_t len)
+{
+	if (json_is_string(v))
+		snprintf(buf, len, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(v));
+	else
+		return false;
+	return true;
+}
+
+static bool is_one_of(const char *k, const char *const *keys)
+{
+	for (; *keys; keys++)
+		if (!strcmp(k, *keys))
+			return true;
+	return false;
+}
+
+/* What -j show and -j save print that apply does not set: skipped. */
+static const char *const json_read_only_settings[] = {
+	"services", "rules", "service_count", "rule_count", "max_services",
+	"max_rules", "hook_active", "table_bytes", "generation", NULL,
+};
+static const char *const json_read_only_service[] = {
+	"rule_count", "stats", "queue_state", "queues", NULL,
+};
+
+/* {"value": V, "mask": M}, or "V/M" or "none", as the word after mark. */
+static bool json_mark(const json_t *v, char *buf, size_t len)
+{
+	const json_t *val = json_object_get(v, "value");
+	const json_t *mask = json_object_get(v, "mask");
+
+	if (json_is_string(v))
+		return json_word(v, buf, len);
+	if (!json_is_object(v) || json_object_size(v) != 2 ||
+	    !json_is_integer(val) || !json_is_integer(mask))
+		return false;
+	if (!json_integer_value(mask))
+		snprintf(buf, len, "none");
+	else
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
+			 json_integer_value(val), json_integer_value(mask));
+	return true;
+}
+
+static void json_settings(struct cfg_parse *p, json_t *o)
+{
+	struct json_words w = { .argc = 0 };
+	char hooks[96] = "", word[96];
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (!json_is_object(o)) {
+		cfg_error(p, 0, "expected an object");
+		return;
 	}
-	config_check(cfg, &ix, fname, errf, &errors);
-	free(ix.slots);
-	if (errors > MAX_LINE_ERRORS)
-		fprintf(errf, "%s: %d more errors not shown\n", fname,
-			errors - MAX_LINE_ERRORS);
-	return errors;
+	json_object_foreach(o, k, v) {
+		if (!strcmp(k, "hooks")) {
+			size_t len = 0;
+
+			if (!json_is_array(v))
+				goto type;
+			for (i = 0; i < json_array_size(v); i++) {
+				if (!json_is_string(json_array_get(v, i)))
+					goto type;
+				len += snprintf(hooks + len, sizeof(hooks) - len,
+						"%s%s", i ? "," : "",
+						json_string_value(json_array_get(v, i)));
+				if (len >= sizeof(hooks))
+					goto type;
+			}
+		} else if (!strcmp(k, "hook")) {
+			/* the one hook of a set of one: "hooks" says it too */
+			if (!json_is_string(v))
+				goto type;
+			if (!json_object_get(o, "hooks"))
+				snprintf(hooks, sizeof(hooks), "%s",
+					 json_string_value(v));
+		} else if (!strcmp(k, "priority") || !strcmp(k, "seed")) {
+			if (!json_is_integer(v) || !json_word(v, word, sizeof(word)))
+				goto type;
+			words_add(&w, "%s", k);
+			words_add(&w, "%s", word);
+		} else if (!strcmp(k, "defrag") || !strcmp(k, "icmp_errors")) {
+			if (!json_is_boolean(v))
+				goto type;
+			words_add(&w, "%s", k[0] == 'd' ? "defrag" : "icmp-errors");
+			words_add(&w, "%s", json_is_true(v) ? "on" : "off");
+		} else if (!is_one_of(k, json_read_only_settings)) {
+			cfg_error(p, 0, "unknown key '%s' (hooks, priority, defrag, icmp_errors, seed)",
+				  k);
+			return;
+		}
+		continue;
+type:
+		cfg_error(p, 0, "invalid '%s' (%s)", k,
+			  !strcmp(k, "hooks") ? "an array of hook names" :
+			  !strcmp(k, "hook") ? "a hook name" :
+			  k[0] == 'd' || k[0] == 'i' ? "true or false" :
+			  "an integer");
+		return;
+	}
+	/* no hook at all is not a set apply could send, as in save */
+	if (hooks[0]) {
+		words_add(&w, "hook");
+		words_add(&w, "%s", hooks);
+	}
+	if (w.argc)
+		config_settings(p, w.argc, w.argv, 0);
+}
+
+static void json_service(struct cfg_parse *p, json_t *o, int key)
+{
+	struct json_words w = { .argc = 0 };
+	json_int_t queue = 0, count = 1;
+	const json_t *name;
+	char word[96];
+	const char *k;
+	json_t *v;
+
+	name = json_object_get(o, "name");
+	if (!json_is_object(o) || !json_is_string(name)) {
+		cfg_error(p, key, "expected an object with a \"name\"");
+		return;
+	}
+	words_add(&w, "%s", json_string_value(name));
+	json_object_foreach(o, k, v) {
+		if (!strcmp(k, "name")) {
+			continue;
+		} else if (!strcmp(k, "queue") || !strcmp(k, "queue_count")) {
+			if (!json_is_integer(v))
+				goto type;
+			if (!strcmp(k, "queue"))
+				queue = json_integer_value(v);
+			else
+				count = json_integer_value(v);
+		} else if (!strcmp(k, "balance")) {
+			if (!json_is_string(v))
+				goto type;
+			words_add(&w, "balance");
+			words_add(&w, "%s", json_string_value(v));
+		} else if (!strcmp(k, "bypass")) {
+			if (!json_is_boolean(v))
+				goto type;
+			if (json_is_true(v))
+				words_add(&w, "bypass");
+		} else if (!strcmp(k, "mark") || !strcmp(k, "ctmark")) {
+			if (!json_mark(v, word, sizeof(word)))
+				goto type;
+			words_add(&w, "%s", k);
+			words_add(&w, "%s", word);
+		} else if (!strcmp(k, "rules")) {
+			cfg_error(p, key, "\"rules\" of a service is not read: list them in the document's \"rules\", as 'portsteerctl -j save' does");
+			goto broken;
+		} else if (!is_one_of(k, json_read_only_service)) {
+			cfg_error(p, key, "unknown key '%s' (name, queue, queue_count, balance, bypass, mark, ctmark)",
+				  k);
+			goto broken;
+		}
+		continue;
+type:
+		cfg_error(p, key, "invalid '%s' (%s)", k,
+			  k[0] == 'q' ? "an integer" :
+			  !strcmp(k, "bypass") ? "true or false" :
+			  !strcmp(k, "balance") ? "\"flow\" or \"cpu\"" :
+			  "{\"value\": V, \"mask\": M}");
+		goto broken;
+	}
+	if (json_object_get(o, "queue")) {
+		words_add(&w, "queue");
+		if (count < 1) {
+			cfg_error(p, key, "invalid queue_count %" JSON_INTEGER_FORMAT " (1 or more)",
+				  count);
+			goto broken;
+		}
+		if (count == 1)
+			words_add(&w, "%" JSON_INTEGER_FORMAT, queue);
+		else
+			words_add(&w, "%" JSON_INTEGER_FORMAT "-%" JSON_INTEGER_FORMAT,
+				  queue, queue + count - 1);
+	}
+	config_service(p, w.argc, w.argv, key);
+	return;
+broken:
+	config_broken(p, json_string_value(name), key);
+}
+
+static void json_rule(struct cfg_parse *p, json_t *o, int key)
+{
+	static const char *const keys[] = {
+		"family", "proto", "port_min", "port_max", "direction",
+		"service", NULL,
+	};
+	const json_t *min, *max, *dir, *fam, *proto, *svc;
+	char a[96], b[96], d[96];
+	struct json_words w = { .argc = 0 };
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(o)) {
+		cfg_error(p, key, "expected an object");
+		return;
+	}
+	json_object_foreach(o, k, v) {
+		if (!is_one_of(k, keys)) {
+			cfg_error(p, key, "unknown key '%s' (family, proto, port_min, port_max, direction, service)",
+				  k);
+			return;
+		}
+	}
+	fam = json_object_get(o, "family");
+	proto = json_object_get(o, "proto");
+	min = json_object_get(o, "port_min");
+	max = json_object_get(o, "port_max");
+	dir = json_object_get(o, "direction");
+	svc = json_object_get(o, "service");
+	if (fam && !json_is_string(fam)) {
+		cfg_error(p, key, "invalid 'family' (\"ip\", \"ip6\" or \"inet\")");
+		return;
+	}
+	if (!json_is_string(proto) || !json_word(min, a, sizeof(a)) ||
+	    (max && !json_word(max, b, sizeof(b))) || !json_is_string(svc)) {
+		cfg_error(p, key, "expected \"proto\", \"port_min\" and \"service\" (and \"port_max\", \"family\", \"direction\")");
+		return;
+	}
+	snprintf(d, sizeof(d), "dport");
+	if (dir) {
+		const char *s = json_string_value(dir);
+
+		if (!s) {
+			cfg_error(p, key, "invalid 'direction' (\"dst\", \"src\" or \"any\")");
+			return;
+		} else if (!strcmp(s, "dst") || !strcmp(s, "src") ||
+			   !strcmp(s, "any")) {
+			snprintf(d, sizeof(d), "%s",
+				 s[0] == 'd' ? "dport" : s[0] == 's' ? "sport" : "port");
+		} else if (direction_from_word(s) > 0) {
+			snprintf(d, sizeof(d), "%s", s);
+		} else {
+			cfg_error(p, key, "invalid direction '%s' (dst, src or any)",
+				  s);
+			return;
+		}
+	}
+	if (fam)
+		words_add(&w, "%s", json_string_value(fam));
+	words_add(&w, "%s", json_string_value(proto));
+	words_add(&w, "%s", d);
+	if (max && strcmp(a, b))
+		words_add(&w, "%s-%s", a, b);
+	else
+		words_add(&w, "%s", a);
+	words_add(&w, "service");
+	words_add(&w, "%s", json_string_value(svc));
+	config_rules(p, w.argc, w.argv, key);
+}
+
+/*
+ * Reads a JSON document, the one that -j save prints: {"json_schema_version":
+ * 1, "generation": G, "settings": {...}, "services": [...], "rules": [...]},
+ * with the shapes of -j show. Errors are printed to errf as FILE: PLACE:
+ * message (services[1], rules[0]); returns the number of errors.
+ */
+int parse_config_json(const char *buf, size_t len, const char *fname,
+		      struct ctl_config *cfg, FILE *errf)
+{
+	json_t *root, *services, *v;
+	struct cfg_parse p;
+	json_error_t je;
+	const char *k;
+	size_t i;
+
+	cfg_parse_init(&p, fname, cfg, true);
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root) {
+		cfg_error(&p, -1, "invalid JSON at line %d, column %d: %s",
+			  je.line, je.column, je.text);
+		return cfg_finish(&p, errf);
+	}
+	if (!json_is_object(root)) {
+		cfg_error(&p, -1, "expected a JSON object (the document of 'portsteerctl -j save')");
+		goto out;
+	}
+	services = json_object_get(root, "services");
+	p.json_services = json_is_array(services) ? json_array_size(services) : 0;
+	json_object_foreach(root, k, v) {
+		if (!strcmp(k, "json_schema_version")) {
+			if (!json_is_integer(v) || json_integer_value(v) != 1)
+				cfg_error(&p, -1, "unsupported json_schema_version (this portsteerctl reads 1)");
+		} else if (!strcmp(k, "generation")) {
+			continue;
+		} else if (!strcmp(k, "settings")) {
+			json_settings(&p, v);
+		} else if (!strcmp(k, "services") || !strcmp(k, "rules")) {
+			bool rules = k[0] == 'r';
+
+			if (!json_is_array(v)) {
+				cfg_error(&p, -1, "invalid '%s' (an array)", k);
+				continue;
+			}
+			for (i = 0; i < json_array_size(v); i++) {
+				if (rules)
+					json_rule(&p, json_array_get(v, i),
+						  1 + p.json_services + i);
+				else
+					json_service(&p, json_array_get(v, i),
+						     1 + i);
+			}
+		} else {
+			cfg_error(&p, -1, "unknown key '%s' (json_schema_version, generation, settings, services, rules)",
+				  k);
+		}
+	}
+	config_check(&p);
+out:
+	json_decref(root);
+	return cfg_finish(&p, errf);
+}
+
+/* Whether a file is a JSON document: its first non-blank character is '{'. */
+bool config_is_json(const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!isspace((unsigned char)buf[i]))
+			return buf[i] == '{';
+	return false;
+}
+
+/*
+ * A whole file in memory (read_file()): a JSON document if json, else
+ * the text grammar. Returns the number of errors, printed to errf.
+ */
+int parse_config_buf(const char *buf, size_t len, bool json,
+		     const char *fname, struct ctl_config *cfg, FILE *errf)
+{
+	FILE *f;
+	int n;
+
+	if (json)
+		return parse_config_json(buf, len, fname, cfg, errf);
+	if (!len) {
+		memset(cfg, 0, sizeof(*cfg));
+		return 0;
+	}
+	f = fmemopen((void *)buf, len, "r");
+	if (!f) {
+		memset(cfg, 0, sizeof(*cfg));
+		fprintf(errf, "%s: %s\n", fname, strerror(errno));
+		return 1;
+	}
+	n = parse_config(f, fname, cfg, errf);
+	fclose(f);
+	return n;
+}
+
+/*
+ * Reads the file at path ("-": stdin) whole into *buf, NUL-terminated
+ * (free it). On failure err names the file and says why ("Is a
+ * directory"), and the return is a negative errno.
+ */
+int read_file(const char *path, char **buf, size_t *len, char *err)
+{
+	bool in = !strcmp(path, "-");
+	const char *name = in ? "<stdin>" : path;
+	size_t cap = 4096, n = 0, got;
+	struct stat st;
+	char *b = NULL;
+	FILE *f;
+	int e = 0;
+
+	f = in ? stdin : fopen(path, "re");
+	if (!f) {
+		e = errno;
+		seterr(err, "cannot open '%s': %s", name, strerror(e));
+		return -e;
+	}
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		e = EISDIR;
+		goto fail;
+	}
+	b = xrealloc(NULL, cap);
+	for (;;) {
+		if (n + 1 >= cap) {
+			cap *= 2;
+			b = xrealloc(b, cap);
+		}
+		errno = 0;
+		got = fread(b + n, 1, cap - n - 1, f);
+		n += got;
+		if (got)
+			continue;
+		if (ferror(f)) {
+			e = errno ? errno : EIO;
+			goto fail;
+		}
+		break;
+	}
+	b[n] = '\0';
+	if (!in)
+		fclose(f);
+	*buf = b;
+	*len = n;
+	return 0;
+fail:
+	seterr(err, "cannot read '%s': %s", name, strerror(e));
+	free(b);
+	if (!in)
+		fclose(f);
+	return -e;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n ? -errno : -EIO;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Writes len bytes of text to path atomically: into a temporary file in the
+ * same directory, synced, then renamed over path (through a symbolic link,
+ * over the file it names), so a failure leaves path as it was. The mode is
+ * path's if it exists, else 0666 less the umask. path NULL or "-": stdout,
+ * all at once, now that all of it is known. For save (text or -j): a save
+ * that fails writes nothing, never a part. On failure err says why and the
+ * return is a negative errno.
+ */
+int write_file(const char *path, const char *text, size_t len, char *err)
+{
+	char *real = NULL, *tmp = NULL, *slash;
+	int fd = -1, ret;
+	struct stat st;
+	mode_t mode;
+
+	if (!path || !strcmp(path, "-")) {
+		if (fwrite(text, 1, len, stdout) != len || fflush(stdout)) {
+			ret = -errno;
+			seterr(err, "cannot write to stdout: %s", strerror(-ret));
+			return ret;
+		}
+		return 0;
+	}
+	real = realpath(path, NULL);
+	if (!real && errno != ENOENT) {
+		ret = -errno;
+		seterr(err, "cannot write '%s': %s", path, strerror(-ret));
+		return ret;
+	}
+	if (!real)
+		real = strdup(path);
+	slash = real ? strrchr(real, '/') : NULL;
+	if (!real || asprintf(&tmp, "%.*s.%s.XXXXXX",
+			      slash ? (int)(slash - real + 1) : 0, real,
+			      slash ? slash + 1 : real) < 0) {
+		seterr(err, "cannot write '%s': out of memory", path);
+		free(real);
+		return -ENOMEM;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		ret = -errno;
+		seterr(err, "cannot write '%s': cannot create '%s': %s", path,
+		       tmp, strerror(-ret));
+		goto out;
+	}
+	if (!stat(real, &st)) {
+		mode = st.st_mode & 07777;
+	} else {
+		mode = umask(0);
+		umask(mode);
+		mode = 0666 & ~mode;
+	}
+	ret = fchmod(fd, mode) ? -errno : write_all(fd, text, len);
+	if (!ret && fsync(fd))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	fd = -1;
+	if (ret) {
+		seterr(err, "cannot write '%s': %s", tmp, strerror(-ret));
+		goto out;
+	}
+	if (rename(tmp, real)) {
+		ret = -errno;
+		seterr(err, "cannot rename '%s' to '%s': %s", tmp, real,
+		       strerror(-ret));
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret)
+		unlink(tmp);
+	free(tmp);
+	free(real);
+	return ret;
 }

@@ -33,6 +33,8 @@ struct ctl_opts {
 	bool stats;
 	bool numeric;
 	bool pretty;		/* -p: JSON indented */
+	bool check;		/* -c: apply validates, changes nothing */
+	bool force;		/* -f: a batch goes on; apply takes an empty file */
 	const char *netns;
 };
 
@@ -187,6 +189,8 @@ const char *services_name(uint16_t port, uint8_t proto);
 /* command parsers (parse.c): each fills err with a message on failure */
 int parse_queue_range(const char *s, uint16_t *queue, uint32_t *count,
 		      char *err);
+/* A name for a new service: valid_service_name() and no keyword (parse.c) */
+int check_service_name(const char *s, char *err);
 int parse_ports(uint8_t proto, const char *ports, const char *ctx,
 		struct ctl_rule **rules, size_t *n, char *err);
 int parse_service_cmd(int argc, char **argv, bool change,
@@ -218,6 +222,15 @@ void line_words_free(struct line_words *w);
 int parse_config(FILE *f, const char *fname, struct ctl_config *cfg,
 		 FILE *errf);
 void config_free(struct ctl_config *cfg);
+/* apply's input: a whole file, text or the JSON document of -j save */
+int read_file(const char *path, char **buf, size_t *len, char *err);
+/* save's output: to path atomically (temp + rename), or stdout if "-" */
+int write_file(const char *path, const char *text, size_t len, char *err);
+bool config_is_json(const char *buf, size_t len);
+int parse_config_json(const char *buf, size_t len, const char *fname,
+		      struct ctl_config *cfg, FILE *errf);
+int parse_config_buf(const char *buf, size_t len, bool json,
+		     const char *fname, struct ctl_config *cfg, FILE *errf);
 
 /* output (output.c) */
 int format_ports(char *buf, size_t len, uint8_t proto, uint16_t min,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target of portsteerctl's parsers: the input is a configuration
- * file for parse_config() (what `portsteerctl apply` reads), and its first
+ * file for parse_config() (what `portsteerctl apply` reads; when it starts
+ * with '{', the JSON document of -j save, parse_config_json()), and its first
  * line is also a port list for parse_ports() and a queue range for
  * parse_queue_range(). Built with ASan and UBSan (tools/Makefile, make
  * fuzz). Besides not crashing, what the parsers accept must hold: valid
@@ -76,13 +77,15 @@ static void check_save(const struct ctl_config *cfg)
 
 static void check_config(const struct ctl_config *cfg)
 {
+	char err[CTL_ERR_MAX];
 	struct ctl_pair pair[1];
 	size_t i, j;
 
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct ctl_service *s = &cfg->services[i];
 
-		check(valid_service_name(s->name), "service name");
+		check(valid_service_name(s->name) && !check_service_name(s->name, err),
+		      "service name");
 		check(s->queue_count >= 1 && (uint32_t)s->queue + s->queue_count - 1 <= 65535,
 		      "service queue range");
 		check(!(s->mark & ~s->mark_mask) && !(s->ct_mark & ~s->ct_mark_mask),
@@ -122,8 +125,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!devnull)
 		devnull = fopen("/dev/null", "w");
 
-	/* The whole input as a configuration file. */
-	if (size) {
+	/* The whole input as a configuration file, text or JSON. */
+	if (config_is_json((const char *)data, size)) {
+		if (parse_config_json((const char *)data, size, "fuzz", &cfg,
+				      devnull) == 0)
+			check_config(&cfg);
+		config_free(&cfg);
+	} else if (size) {
 		f = fmemopen((void *)data, size, "r");
 		if (f) {
 			if (parse_config(f, "fuzz", &cfg, devnull) == 0)

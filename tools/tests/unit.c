@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <linux/genetlink.h>
 
@@ -1143,6 +1144,240 @@ static void t_services(void)
 /* issue 18's command line, JSON documents, listen and monitor */
 #include "unit-cli.c"
 
+/* Issue 18 (A1): a file's text parsed; its errors exactly, in order. */
+static void t_conf_text(const char *name, const char *text, int want_n,
+			const char *want_err)
+{
+	char *errbuf = NULL;
+	size_t errlen = 0;
+	struct ctl_config cfg;
+	FILE *f, *e;
+	int n;
+
+	f = fmemopen((void *)text, strlen(text), "r");
+	e = open_memstream(&errbuf, &errlen);
+	n = parse_config(f, "t.conf", &cfg, e);
+	fclose(e);
+	fclose(f);
+	result(n == want_n && !strcmp(errbuf, want_err), name,
+	       "%d errors (want %d):\n%s", n, want_n, errbuf);
+	free(errbuf);
+	config_free(&cfg);
+}
+
+/* The same for a JSON document, through parse_config_buf(). */
+static void t_conf_json(const char *name, const char *text, int want_n,
+			const char *want_err)
+{
+	char *errbuf = NULL;
+	size_t errlen = 0;
+	struct ctl_config cfg;
+	FILE *e;
+	int n;
+
+	e = open_memstream(&errbuf, &errlen);
+	n = parse_config_buf(text, strlen(text), config_is_json(text, strlen(text)),
+			     "t.json", &cfg, e);
+	fclose(e);
+	result(n == want_n && !strcmp(errbuf, want_err), name,
+	       "%d errors (want %d):\n%s", n, want_n, errbuf);
+	free(errbuf);
+	config_free(&cfg);
+}
+
+/*
+ * The document of -j save, built from output.c's shapes (the spec's
+ * {"json_schema_version":1,"generation":G,"settings","services","rules"}),
+ * read back by apply: the same configuration, so the same save.
+ */
+static void t_json_roundtrip(const char *name, struct ctl_config cfg)
+{
+	json_t *doc = json_object(), *svcs = json_array(), *rules = json_array();
+	char *text, *want, *got = NULL, *errbuf = NULL;
+	size_t errlen = 0, i;
+	struct ctl_config back;
+	FILE *e;
+	int n;
+
+	opts.stats = false;
+	json_object_set_new(doc, "json_schema_version", json_integer(1));
+	json_object_set_new(doc, "generation", json_integer(cfg.generation));
+	json_object_set_new(doc, "settings", settings_json(&cfg.settings));
+	for (i = 0; i < cfg.n_services; i++)
+		json_array_append_new(svcs, service_json(&cfg.services[i]));
+	for (i = 0; i < cfg.n_rules; i++)
+		json_array_append_new(rules, rule_json(&cfg.rules[i]));
+	json_object_set_new(doc, "services", svcs);
+	json_object_set_new(doc, "rules", rules);
+	text = json_dumps(doc, JSON_INDENT(2));
+	json_decref(doc);
+	e = open_memstream(&errbuf, &errlen);
+	n = parse_config_buf(text, strlen(text), config_is_json(text, strlen(text)),
+			     "doc.json", &back, e);
+	fclose(e);
+	want = capture(save_wrap, &cfg, NULL);
+	if (!n)
+		got = capture(save_wrap, &back, NULL);
+	result(!n && !strcmp(got, want), name, "%d errors: %s\ngot:\n%s\nwant:\n%s",
+	       n, errbuf, got ?: "", want);
+	free(got);
+	free(want);
+	free(text);
+	free(errbuf);
+	config_free(&back);
+}
+
+static void t_issue18_a1(void)
+{
+	char err[CTL_ERR_MAX] = "", path[256], dir[48], *buf = NULL, *errbuf = NULL;
+	struct ctl_config cfg;
+	struct stat st;
+	size_t len = 0, errlen = 0;
+	FILE *f, *e;
+	int ret, n;
+
+	/* defect 3: the line of that setting, and its name */
+	t_conf_text("config_setting_again_names_it",
+		    "settings set hook input\nsettings set seed 1\n"
+		    "settings set hook output\n", 1,
+		    "t.conf:3: 'hook' given again (already set at line 1)\n");
+	t_conf_text("config_settings_again_each",
+		    "settings set hook input priority 5\nsettings set seed 1\n"
+		    "settings set seed 2 priority 6 defrag on\n", 2,
+		    "t.conf:3: 'priority' given again (already set at line 1)\n"
+		    "t.conf:3: 'seed' given again (already set at line 2)\n");
+
+	/* defect 5: a directory is not read, and says so, no line 0 */
+	ret = read_file("/tmp", &buf, &len, err);
+	result(ret == -EISDIR && !strcmp(err, "cannot read '/tmp': Is a directory"),
+	       "read_file_directory", "%d '%s'", ret, err);
+	ret = read_file("/nonexistent/x.conf", &buf, &len, err);
+	result(ret == -ENOENT &&
+	       !strcmp(err, "cannot open '/nonexistent/x.conf': No such file or directory"),
+	       "read_file_missing", "%d '%s'", ret, err);
+	f = fopen("/tmp", "r");
+	e = open_memstream(&errbuf, &errlen);
+	n = f ? parse_config(f, "/tmp", &cfg, e) : -1;
+	fclose(e);
+	if (f)
+		fclose(f);
+	result(n == 1 && !strcmp(errbuf, "/tmp: read error: Is a directory\n"),
+	       "config_directory_no_line_0", "%d: %s", n, errbuf);
+	free(errbuf);
+	config_free(&cfg);
+
+	/* defect 6: in line order; a refused service is not "unknown" */
+	t_conf_text("config_errors_in_line_order",
+		    "service add a queue 1\nrule add tcp dport 80 service b\n"
+		    "rule add tcp dport 80 service a\nflush\n", 3,
+		    "t.conf:2: unknown service 'b'\n"
+		    "t.conf:3: rule 'inet tcp dport 80' overlaps rule 'inet tcp dport 80' of line 2\n"
+		    "t.conf:4: 'flush' is not allowed in a configuration file (only 'service add', 'rule add', 'settings set')\n");
+	t_conf_text("config_refused_service_no_noise",
+		    "service add web queue x\nrule add tcp dport 80 service web\n"
+		    "rule add tcp dport 81 service nosuch\n", 2,
+		    "t.conf:1: invalid queue 'x' (expected Q or Q-Q2, 0 to 65535)\n"
+		    "t.conf:3: unknown service 'nosuch'\n");
+	{
+		char *g = read_all("golden/bad.err"), *p;
+		int last = 0, line, ok = !!g;
+
+		for (p = g; ok && p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+			if (sscanf(p, "bad.conf:%d:", &line) != 1 || line < last)
+				ok = 0;
+			last = line;
+		}
+		result(ok, "config_bad_golden_in_line_order", "line %d after %d",
+		       line, last);
+		free(g);
+	}
+
+	/* defect 11: the grammar's keywords and leading '-' name nothing */
+	t_cmd_err("service_name_keyword_queue", "service", "queue queue 1",
+		  "invalid service name 'queue': a keyword of portsteerctl's commands");
+	t_cmd_err("service_name_keyword_with_rules", "change", "with-rules bypass",
+		  "invalid service name 'with-rules': a keyword of portsteerctl's commands");
+	t_cmd_err("service_name_dash_help", "service", "--help queue 1",
+		  "invalid service name '--help': it must start with a letter, a digit or '_'");
+	t_cmd_err("service_name_dash_dash", "service", "-- queue 1",
+		  "invalid service name '--': it must start with a letter, a digit or '_'");
+	t_cmd_err("service_name_dot", "service", ".web queue 1",
+		  "invalid service name '.web': it must start with a letter, a digit or '_'");
+	t_cmd_err("rule_service_keyword", "rule", "tcp dport 80 service all",
+		  "invalid service name 'all': a keyword of portsteerctl's commands");
+	t_conf_text("config_service_keyword", "service add count queue 1\n", 1,
+		    "t.conf:1: invalid service name 'count': a keyword of portsteerctl's commands\n");
+	result(!check_service_name("_web-1.x", err) &&
+	       !check_service_name("9queue", err) &&
+	       !check_service_name("Queue", err), "service_name_not_reserved",
+	       "%s", err);
+
+	/* defect 12: the context of a trailing word is the whole rule */
+	t_cmd_err("rule_trailing_after_service", "rule",
+		  "tcp dport 80 service web extra",
+		  "unexpected argument 'extra' after 'tcp dport 80 service web'");
+	t_cmd_err("rule_del_trailing_with_family", "del", "ip tcp dport 80 extra",
+		  "unexpected argument 'extra' after 'ip tcp dport 80'");
+
+	/* defect 16: save's file is replaced whole, or left as it was */
+	snprintf(dir, sizeof(dir), "/tmp/ps-unit-save-%d", (int)getpid());
+	snprintf(path, sizeof(path), "%s/portsteer.conf", dir);
+	mkdir(dir, 0700);
+	f = fopen(path, "w");
+	if (f) {
+		fputs("old\n", f);
+		fclose(f);
+	}
+	chmod(path, 0640);
+	ret = write_file(path, "new\n", 4, err);
+	buf = read_all(path);
+	result(!ret && buf && !strcmp(buf, "new\n") && !stat(path, &st) &&
+	       (st.st_mode & 07777) == 0640, "write_file_replaces_keeps_mode",
+	       "%d '%s' '%s' %o", ret, err, buf ?: "", st.st_mode & 07777);
+	free(buf);
+	/* a directory where the file would go: refused, nothing left behind */
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	mkdir(path, 0700);
+	ret = write_file(path, "x\n", 2, err);
+	snprintf(path, sizeof(path), "rmdir %s/sub && rm %s/portsteer.conf && rmdir %s",
+		 dir, dir, dir);
+	result(ret < 0 && strstr(err, "cannot rename") && !system(path),
+	       "write_file_failure_leaves_nothing", "%d '%s'", ret, err);
+
+	/* JSON input: the -j save document, its errors by place */
+	t_json_roundtrip("json_apply_roundtrip", sample());
+	t_json_roundtrip("json_apply_roundtrip_features", sample_features());
+	t_conf_json("json_apply_minimal",
+		    "  \n{\"services\":[{\"name\":\"web\",\"queue\":3}],"
+		    "\"rules\":[{\"proto\":\"tcp\",\"port_min\":80,\"service\":\"web\"}]}",
+		    0, "");
+	t_conf_json("json_apply_errors",
+		    "{\"json_schema_version\":1,\"services\":[{\"name\":\"web\",\"queue\":\"x\"},"
+		    "{\"name\":\"dns\",\"queue\":70000},{\"name\":\"a\",\"queue\":1,\"colour\":1}],"
+		    "\"rules\":[{\"proto\":\"tcp\",\"port_min\":80,\"service\":\"web\"},"
+		    "{\"proto\":\"tcp\",\"port_min\":90,\"port_max\":80,\"service\":\"nosuch\"},"
+		    "{\"proto\":\"udp\",\"port_min\":53,\"direction\":\"up\",\"service\":\"dns\"}],"
+		    "\"settings\":{\"hooks\":[\"sideways\"]}}", 6,
+		    "t.json: settings: invalid hook 'sideways' (prerouting, input, forward, output)\n"
+		    "t.json: services[0]: invalid 'queue' (an integer)\n"
+		    "t.json: services[1]: invalid queue '70000' (expected Q or Q-Q2, 0 to 65535)\n"
+		    "t.json: services[2]: unknown key 'colour' (name, queue, queue_count, balance, bypass, mark, ctmark)\n"
+		    "t.json: rules[1]: invalid port range '90-80' in 'tcp dport 90-80'\n"
+		    "t.json: rules[2]: invalid direction 'up' (dst, src or any)\n");
+	t_conf_json("json_apply_syntax", "{\"services\": [}", 1,
+		    "t.json: invalid JSON at line 1, column 15: unexpected token near '}'\n");
+	t_conf_json("json_apply_version", "{\"json_schema_version\":2}", 1,
+		    "t.json: unsupported json_schema_version (this portsteerctl reads 1)\n");
+	t_conf_json("json_apply_overlap_names_places",
+		    "{\"services\":[{\"name\":\"a\",\"queue\":1}],\"rules\":["
+		    "{\"proto\":\"tcp\",\"port_min\":80,\"port_max\":90,\"service\":\"a\"},"
+		    "{\"proto\":\"tcp\",\"port_min\":85,\"service\":\"a\",\"direction\":\"any\"}]}",
+		    1,
+		    "t.json: rules[1]: rule 'inet tcp port 85' overlaps rule 'inet tcp dport 80-90' of rules[0]\n");
+	result(!config_is_json("# {\n", 4) && config_is_json("\n\t {", 4) &&
+	       !config_is_json("", 0), "config_is_json_first_char", NULL);
+}
+
 int main(int argc, char **argv)
 {
 	char line[256], err[CTL_ERR_MAX], **av;
@@ -1226,7 +1461,7 @@ int main(int argc, char **argv)
 		  "ports '53' and 'domain' overlap in 'udp port 53,domain'");
 	t_cmd_err("rule_sport_trailing", "rule",
 		  "tcp sport 80 service a dport 81",
-		  "unexpected argument 'dport' after 'tcp sport 80'");
+		  "unexpected argument 'dport' after 'tcp sport 80 service a'");
 	t_cmd_err("rule_sport_missing_service", "rule", "tcp sport 80",
 		  "missing 'service NAME' after 'tcp sport 80'");
 	t_rule("rule_add_dport_is_dst", true, "tcp dport 80,443 service web",
@@ -1239,7 +1474,7 @@ int main(int argc, char **argv)
 	t_rule("rule_del_port", false, "inet sctp port 9-10",
 	       "inet sctp port 9-10");
 	t_cmd_err("rule_trailing", "rule", "tcp dport 80 service a extra",
-		  "unexpected argument 'extra' after 'tcp dport 80'");
+		  "unexpected argument 'extra' after 'tcp dport 80 service a'");
 	t_cmd_err("rule_bad_service_name", "rule", "tcp dport 80 service a/b",
 		  "invalid service name 'a/b' (1 to 31 characters from A-Z a-z 0-9 _ . -)");
 
@@ -1379,5 +1614,6 @@ int main(int argc, char **argv)
 	t_rule_replace();
 	t_batches();
 	t_cli();
+	t_issue18_a1();
 	return failed ? 1 : 0;
 }
