@@ -108,6 +108,17 @@ portsteerctl: /tmp/ps-unit-$$.conf: 2 errors, nothing applied"
 if [ $rc -eq 1 ] && [ "$err" = "$want" ]; then add ok cli_apply_refuses_file; else
 	add not-ok cli_apply_refuses_file; results+=("# status $rc: $err"); fi
 
+# The bash completion (tests/completion.sh, KTAP of its own): its results
+# here, each as completion_NAME; skipped without bash-completion.
+while IFS= read -r line; do
+	case $line in
+	"ok "*) add ok "completion_${line#ok * }" ;;
+	"not ok "*) add not-ok "completion_${line#not ok * }" ;;
+	"1..0 # SKIP"*) results+=("ok completion # SKIP${line#1..0 # SKIP}") ;;
+	"#"*) results+=("$line") ;;
+	esac
+done < <("$here/completion.sh" 2>&1)
+
 n=0
 for r in "${results[@]}"; do
 	case $r in "#"*) ;; *) n=$((n + 1)) ;; esac
