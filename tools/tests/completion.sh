@@ -55,7 +55,7 @@ comp() {
 	local -a cw=()
 	for w in $line; do
 		if [[ $w == ?*=* ]]; then
-			cw+=("${w%%=*}" = "${w#*=}")
+			cw+=("${w%%=*}" "=" "${w#*=}")
 		else
 			cw+=("$w")
 		fi
@@ -110,9 +110,13 @@ t balance_values 'service add web queue 1 balance ' 'cpu flow'
 t netns_equals_names '--netns=blue service del ' 'blueweb'
 t netns_names 'service show --netns blue ' 'blueweb'
 t netns_path_names '--netns /run/netns/blue show ' 'pathweb'
-grep -qx -- '--netns blue service show' "$tmp/calls" &&
-	out+=("ok $((n += 1)) netns_passed_to_lookup") ||
-	{ out+=("not ok $((n += 1)) netns_passed_to_lookup"); fail=1; }
+n=$((n + 1))
+if grep -qx -- '--netns blue service show' "$tmp/calls"; then
+	out+=("ok $n netns_passed_to_lookup")
+else
+	out+=("not ok $n netns_passed_to_lookup")
+	fail=1
+fi
 t netns_list '--netns ' 'blue red'
 t netns_file '--netns /pro' '/proc'
 t netns_file_after_equals '--netns=/pro' '/proc'
