@@ -181,12 +181,13 @@ if [ $host -eq 1 ]; then
 fi
 
 # What the guests run, frozen: the selftests and their programs, the tool,
-# and the files the tests read (the spec, the uapi header, the unit file).
+# and the files the tests read (the spec, the uapi header, the unit file,
+# the README whose examples readme.sh runs, the Python example).
 stage=$bdir/stage
 rm -rf "$stage"
 mkdir -p "$stage/tools" "$stage/Documentation"
-cp -a selftests dist uapi "$stage/"
-cp -a tools/portsteerctl tools/tests "$stage/tools/"
+cp -a selftests dist uapi README.md "$stage/"
+cp -a tools/portsteerctl tools/tests tools/examples "$stage/tools/"
 cp -a Documentation/netlink "$stage/Documentation/"
 
 # The test list, and an estimate of each test's seconds on a kernel: the

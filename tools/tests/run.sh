@@ -226,6 +226,16 @@ if [ ! -e /sys/module/portsteer ]; then
 	[ -z "$out" ] && add ok cli_save_failed_prints_nothing || add not-ok cli_save_failed_prints_nothing
 fi
 rm -rf "$conf"
+# The bash completion (tests/completion.sh, KTAP of its own): its results
+# here, each as completion_NAME; skipped without bash-completion.
+while IFS= read -r line; do
+	case $line in
+	"ok "*) add ok "completion_${line#ok * }" ;;
+	"not ok "*) add not-ok "completion_${line#not ok * }" ;;
+	"1..0 # SKIP"*) results+=("ok completion # SKIP${line#1..0 # SKIP}") ;;
+	"#"*) results+=("$line") ;;
+	esac
+done < <("$here/completion.sh" 2>&1)
 
 n=0
 for r in "${results[@]}"; do
