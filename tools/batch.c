@@ -63,8 +63,17 @@ int ctl_batch(const struct ctl_command_table *t, FILE *f, const char *fname,
 
 	ctl_nl_share(true);
 	while (read_words(f, &w)) {
+		const char *help_for = NULL;
+
 		ctl_set_err_prefix(fname, w.lineno);
-		rc = dispatch(t, w.argc, w.argv, true);
+		/* as on the command line: prefixes, aliases, OBJECT help */
+		rc = t->resolve ? ctl_resolve(w.argc, w.argv, &help_for) : EXIT_OK;
+		if (rc == CTL_RESOLVED_HELP) {
+			ctl_usage(stdout, t, help_for);
+			rc = EXIT_OK;
+		} else if (rc == EXIT_OK) {
+			rc = dispatch(t, w.argc, w.argv, true);
+		}
 		ctl_set_err_prefix(NULL, 0);
 		/* in order with what the next lines print to stderr */
 		fflush(stdout);

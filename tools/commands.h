@@ -20,6 +20,7 @@ struct ctl_command_table {
 	const struct ctl_command *cmds;
 	size_t n;
 	void (*usage)(FILE *f);
+	bool resolve;		/* a batch's lines take prefixes and aliases */
 };
 
 /* batch.c: the command of argv; the commands of a batch file */

@@ -110,6 +110,7 @@ int main(int argc, char **argv)
 		.cmds = commands,
 		.n = N_COMMANDS,
 		.usage = usage,
+		.resolve = true,
 	};
 	struct ctl_cmdline cl;
 	const char *help_for = NULL;

@@ -85,7 +85,7 @@ rc=$?
 if [ $rc -eq 2 ] && [ "$err" = "<stdin>:3: invalid port '70000' in 'tcp dport 70000'" ]; then
 	add ok cli_batch_stdin; else add not-ok cli_batch_stdin; results+=("# status $rc: $err"); fi
 printf 'frob\n' >"$batch"
-cli cli_batch_unknown_object 2 "$batch:1: unknown object 'frob'" -b "$batch"
+cli cli_batch_unknown_object 2 "$batch:1: unknown object 'frob'; see 'portsteerctl help'" -b "$batch"
 cli cli_batch_extra_argument 2 "portsteerctl: unexpected argument 'show' after '--batch $batch'" \
 	-b "$batch" show
 rm -f "$batch"
@@ -236,6 +236,21 @@ while IFS= read -r line; do
 	"#"*) results+=("$line") ;;
 	esac
 done < <("$here/completion.sh" 2>&1)
+
+# A batch's lines read as the command line does: prefixes, aliases, help.
+out=$(printf 'r h\n' | "$ctl" -b - 2>&1); rc=$?
+if [ $rc -eq 0 ] && grep -q '^Usage: portsteerctl rule show' <<<"$out"; then
+	add ok cli_batch_prefix_help
+else add not-ok cli_batch_prefix_help; results+=("# status $rc: $out"); fi
+out=$(printf 's sh\n' | "$ctl" -b - 2>&1); rc=$?
+if [ $rc -eq 3 ] && [ "$out" = "<stdin>:1: ${nofamily#portsteerctl: }" ]; then
+	add ok cli_batch_prefix_command
+else add not-ok cli_batch_prefix_command; results+=("# status $rc: $out"); fi
+out=$(printf 'service frob\n' | "$ctl" -b - 2>&1); rc=$?
+case $rc:$out in
+"2:<stdin>:1: unknown command 'service frob'; see 'portsteerctl service help'") add ok cli_batch_unknown_command ;;
+*) add not-ok cli_batch_unknown_command; results+=("# status $rc: $out") ;;
+esac
 
 n=0
 for r in "${results[@]}"; do
