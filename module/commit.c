@@ -173,7 +173,7 @@ int ps_commit(struct ps_net *pn, struct ps_update *upd,
 	}
 	if (!want_defrag && pn->defrag_on) {
 		ps_defrag_put(pn->net);
-		if (IS_ENABLED(PS_COMPAT_DEFRAG_STAYS))
+		if (ps_compat_defrag_stays())
 			NL_SET_ERR_MSG(extack,
 				       "defragmentation stays on in this namespace: this kernel (before 5.13) cannot turn it off");
 	}

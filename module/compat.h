@@ -43,8 +43,11 @@
 		NL_SET_ERR_MSG((extack), "a required attribute is missing"); \
 	__ps_miss;							\
 })
-#define GENL_REQ_ATTR_CHECK(info, attr)					\
-	NL_REQ_ATTR_CHECK((info)->extack, NULL, (info)->attrs, (attr))
+#define GENL_REQ_ATTR_CHECK(info, attr) ({				\
+	const struct genl_info *__ps_info = (info);			\
+									\
+	NL_REQ_ATTR_CHECK(__ps_info->extack, NULL, __ps_info->attrs, (attr)); \
+})
 #endif
 
 /*
@@ -135,6 +138,9 @@ void ps_compat_rcu_exit(void);
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(5, 13, 0)
 #define PS_COMPAT_DEFRAG_STAYS 1
+#define ps_compat_defrag_stays() true
+#else
+#define ps_compat_defrag_stays() false
 #endif
 
 /*

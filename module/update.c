@@ -322,10 +322,12 @@ int ps_update_service_new(struct ps_update *upd, struct ps_service *svc)
 		if (!grown)
 			return -ENOMEM;
 		if (sl) {
+			struct mutex *lock __maybe_unused = &upd->pn->lock;
+
 			for (i = 0; i < sl->cap; i++)
 				RCU_INIT_POINTER(grown->svc[i],
 						 rcu_dereference_protected(sl->svc[i],
-									   lockdep_is_held(&upd->pn->lock)));
+									   lockdep_is_held(lock)));
 			for (i = 0; i < sl->fifo_len; i++)
 				grown->fifo[i] = sl->fifo[(sl->fifo_head + i) % sl->cap];
 			grown->used = sl->used;

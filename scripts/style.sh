@@ -22,11 +22,13 @@ for f in "$@"; do
 		ignore+=,BIT_MACRO,PREFER_DEFINED_ATTRIBUTE_MACRO,ARRAY_SIZE,VOLATILE,PREFER_KERNEL_TYPES,NEW_TYPEDEFS,SPLIT_STRING,PREFER_FALLTHROUGH ;;
 	esac
 	# kselftest_harness.h's ASSERT_*() need braces around them, and a test
-	# compares the kernel's messages whole.
+	# compares the kernel's messages whole; the tool's messages are not
+	# split either, so that they can be found with grep.
 	case $f in
 	selftests/*.c) ignore+=,BRACES,LONG_LINE_STRING ;;
 	# libFuzzer's entry point has its own name
-	tools/fuzz/*.c) ignore+=,CAMELCASE ;;
+	tools/fuzz/*.c) ignore+=,CAMELCASE,LONG_LINE_STRING ;;
+	tools/*.c) ignore+=,LONG_LINE_STRING ;;
 	esac
 	out=$("$cp" --no-tree --strict --quiet --show-types \
 		--ignore "$ignore" \

@@ -81,6 +81,7 @@ const char *nlt_errname(int e)
 	snprintf(num, sizeof(num), "errno %d", e);
 	return num;
 }
+
 /* Whether the running kernel is @major.@minor or newer. */
 bool nlt_kernel_at_least(int major, int minor)
 {
@@ -88,7 +89,8 @@ bool nlt_kernel_at_least(int major, int minor)
 	struct utsname u;
 
 	if (have_major < 0) {
-		have_major = have_minor = 0;
+		have_major = 0;
+		have_minor = 0;
 		if (!uname(&u))
 			sscanf(u.release, "%d.%d", &have_major, &have_minor);
 	}

@@ -20,6 +20,7 @@
 static const char *const service_cmds[] = {
 	"show", "add", "change", "del", "help", NULL
 };
+
 static const char *const settings_cmds[] = { "show", "set", "help", NULL };
 static const char *const stats_cmds[] = { "show", "reset", "help", NULL };
 static const char *const rule_cmds[] = {

@@ -395,7 +395,7 @@ int cmd_stats(int argc, char **argv)
 			" stats help'\n", argv[0]);
 		return EXIT_USAGE;
 	}
-	if (no_args(argc - (argc > 0), argv + (argc > 0), "stats show"))
+	if (argc > 0 && no_args(argc - 1, argv + 1, "stats show"))
 		return EXIT_USAGE;
 	ret = ctl_nl_open(&nl);
 	if (ret)
@@ -638,22 +638,28 @@ int cmd_apply(int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (!strcmp(a, "--check") || !strcmp(a, "-c"))
+		if (!strcmp(a, "--check") || !strcmp(a, "-c")) {
 			check = true;
-		else if (!strcmp(a, "--force") || !strcmp(a, "-f"))
+			continue;
+		}
+		if (!strcmp(a, "--force") || !strcmp(a, "-f")) {
 			force = true;
-		else if (!strcmp(a, "--json") || !strcmp(a, "-j"))
+			continue;
+		}
+		if (!strcmp(a, "--json") || !strcmp(a, "-j")) {
 			json = true;
-		else if (a[0] == '-' && a[1]) {
+			continue;
+		}
+		if (a[0] == '-' && a[1]) {
 			ctl_err("apply: unknown option '%s' " APPLY_HELP "\n", a);
 			return EXIT_USAGE;
-		} else if (path) {
+		}
+		if (path) {
 			ctl_err("apply: unexpected argument '%s' after '%s' " APPLY_HELP "\n",
 				a, path);
 			return EXIT_USAGE;
-		} else {
-			path = a;
 		}
+		path = a;
 	}
 	if (!path) {
 		ctl_err("apply: missing FILE (or - for stdin) " APPLY_HELP "\n");

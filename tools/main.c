@@ -66,7 +66,8 @@ static void usage(FILE *f)
 		" [-j|--json] [-p|--pretty] [-s|--stats] [-n|--numeric]\n"
 		"                    [--netns NAME|PATH] OBJECT COMMAND ...\n"
 		"       " PROG_NAME " [OPTIONS] [--force] -b|--batch FILE|-\n"
-		"       " PROG_NAME " help [OBJECT] | OBJECT help | --help | --version\n\nCommands:\n");
+		"       " PROG_NAME " help [OBJECT] | OBJECT help | --help | --version\n"
+		"\nCommands:\n");
 	for (i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %s\n", commands[i].usage);
 	fprintf(f, "\nPROTO: tcp, udp, udplite, sctp, dccp. PORTS: 80,https,8000-8080.\n"
@@ -78,8 +79,8 @@ static void usage(FILE *f)
 		"may be abbreviated: s sh is service show. list is show, delete is del.\n"
 		"-b FILE: a command a line, as after " PROG_NAME ", over one netlink\n"
 		"socket; stops at the first that fails (--force: runs them all).\n"
-		"Exit status: 0 ok, 1 failed, 2 usage or invalid input, 3 module not loaded.\n"
-		"See portsteerctl(8).\n");
+		"Exit status: 0 ok, 1 failed, 2 invalid command line or input, 3 module not loaded.\n"
+		"See " PROG_NAME "(8).\n");
 }
 
 /* Exits 2 for a --netns that is not a name or an absolute path, 1 else. */

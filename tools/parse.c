@@ -1223,6 +1223,7 @@ static const char *const json_read_only_settings[] = {
 	"services", "rules", "service_count", "rule_count", "max_services",
 	"max_rules", "hook_active", "table_bytes", "generation", NULL,
 };
+
 static const char *const json_read_only_service[] = {
 	"rule_count", "stats", "queue_state", "queues", NULL,
 };

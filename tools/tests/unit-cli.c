@@ -170,8 +170,8 @@ static void t_monitor(const char *name, const char *line, const char *want)
 	char got[1024], err[512];
 	int rc;
 
-	_Static_assert(sizeof(struct monitor_args) <= sizeof(struct listen_args),
-		       "monitor_args fits in listen_case");
+	static_assert(sizeof(struct monitor_args) <= sizeof(struct listen_args),
+		      "monitor_args fits in listen_case");
 	snprintf(c.line, sizeof(c.line), "%s", line);
 	rc = with_stderr(err, sizeof(err), run_monitor, &c);
 	if (rc)
@@ -272,6 +272,8 @@ static int run_netns(void *arg)
 	return ctl_netns_path(arg, path, sizeof(path));
 }
 
+#define NETNS_ABS "a path must be absolute (/run/netns/NAME, /proc/PID/ns/net)\n"
+
 static void t_cli_netns(void)
 {
 	static const struct {
@@ -282,10 +284,8 @@ static void t_cli_netns(void)
 		{ "blue", EXIT_OK, "" },
 		{ "/proc/1/ns/net", EXIT_OK, "" },
 		{ "/run/netns/x", EXIT_OK, "" },
-		{ "../x", EXIT_USAGE,
-		  "portsteerctl: invalid netns '../x': a path must be absolute (/run/netns/NAME, /proc/PID/ns/net)\n" },
-		{ "a/b", EXIT_USAGE,
-		  "portsteerctl: invalid netns 'a/b': a path must be absolute (/run/netns/NAME, /proc/PID/ns/net)\n" },
+		{ "../x", EXIT_USAGE, "portsteerctl: invalid netns '../x': " NETNS_ABS },
+		{ "a/b", EXIT_USAGE, "portsteerctl: invalid netns 'a/b': " NETNS_ABS },
 		{ "..", EXIT_USAGE, "portsteerctl: invalid netns name '..'\n" },
 	};
 	char err[512], name[64];
@@ -412,10 +412,10 @@ static void t_cli_json(void)
 	j = stats_doc(&st, cfg.services, cfg.n_services, 9);
 	{
 		json_t *k = services_doc(cfg.services, cfg.n_services, 9);
-		json_t *a = json_object_get(json_array_get(
-				json_object_get(j, "services"), 1), "stats");
-		json_t *b = json_object_get(json_array_get(
-				json_object_get(k, "services"), 1), "stats");
+		json_t *sj = json_array_get(json_object_get(j, "services"), 1);
+		json_t *sk = json_array_get(json_object_get(k, "services"), 1);
+		json_t *a = json_object_get(sj, "stats");
+		json_t *b = json_object_get(sk, "stats");
 
 		result(a && b && json_equal(a, b), "json_one_counter_shape",
 		       NULL);

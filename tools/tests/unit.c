@@ -5,6 +5,7 @@
  * them into KTAP. Needs PORTSTEER_SERVICES=tests/services and the golden
  * directory as argv[1]; UPDATE_GOLDEN=1 rewrites the golden files.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -1348,7 +1349,7 @@ static void t_issue18_a1(void)
 	t_json_roundtrip("json_apply_roundtrip", sample());
 	t_json_roundtrip("json_apply_roundtrip_features", sample_features());
 	t_conf_json("json_apply_minimal",
-		    "  \n{\"services\":[{\"name\":\"web\",\"queue\":3}],"
+		    "\n\t{\"services\":[{\"name\":\"web\",\"queue\":3}],"
 		    "\"rules\":[{\"proto\":\"tcp\",\"port_min\":80,\"service\":\"web\"}]}",
 		    0, "");
 	t_conf_json("json_apply_errors",
