@@ -49,13 +49,14 @@ else
 	add not-ok dkms_install_staged
 fi
 
-# The supported range: 6.1 and newer.
+# The supported range: 5.10 and newer.
 regex=$(bash -c '. "$1" && echo "$BUILD_EXCLUSIVE_KERNEL"' sh "$top/dkms.conf")
 range_ok=1
-for k in 6.1.0-56-amd64 6.12.117+deb12-amd64 6.19.1 7.2.13+deb14-amd64 10.0.0; do
+for k in 5.10.0-46-amd64 5.14.0-503.el9.x86_64 5.15.0-130-generic 6.0.12-amd64 \
+	6.1.0-56-amd64 6.12.117+deb12-amd64 6.19.1 7.2.13+deb14-amd64 10.0.0; do
 	[[ $k =~ $regex ]] || { note "$k should be accepted"; range_ok=0; }
 done
-for k in 5.10.0-30-amd64 6.0.12-amd64 4.19.0-1-amd64; do
+for k in 5.4.0-200-generic 5.9.16 5.1.0 4.19.0-1-amd64 3.10.0-1160.el7.x86_64; do
 	[[ $k =~ $regex ]] && { note "$k should be refused"; range_ok=0; }
 done
 [ $range_ok = 1 ] && add ok dkms_kernel_range || add not-ok dkms_kernel_range

@@ -116,11 +116,11 @@ one() {
 	local fam=$1 addr=$2 m0 m1 p0 p1 b0 b1 got g0 g1
 	g0=$(big)
 	m0=$(ctl -j stats | jget "d['netns']['malformed']")
-	read -r p0 b0 < <(ctl -j stats | jget "d['services'][0]['packets'], d['services'][0]['bytes']" | tr -d '(),')
+	read -r p0 b0 < <(ctl -j stats | jget "d['services'][0]['stats']['packets'], d['services'][0]['stats']['bytes']" | tr -d '(),')
 	got=$(transfer "$addr")
 	m1=$(ctl -j stats | jget "d['netns']['malformed']")
 	g1=$(big)
-	read -r p1 b1 < <(ctl -j stats | jget "d['services'][0]['packets'], d['services'][0]['bytes']" | tr -d '(),')
+	read -r p1 b1 < <(ctl -j stats | jget "d['services'][0]['stats']['packets'], d['services'][0]['stats']['bytes']" | tr -d '(),')
 	diag "ipv$fam: $got of $BYTES bytes read; steered $((p1 - p0)) packets, $((b1 - b0)) bytes (average $(( (b1 - b0) / (p1 - p0 ? p1 - p0 : 1) ))); malformed $((m1 - m0)); $((g1 - g0)) packets over 64 KiB"
 	ktap_result "ipv${fam}_transfer_complete" test "$got" = "$BYTES"
 	ktap_result "ipv${fam}_nothing_malformed" test "$m1" -eq "$m0"

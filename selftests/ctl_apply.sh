@@ -55,7 +55,7 @@ lines=$(wc -l <"$tmp/bad.conf")
 $C apply "$tmp/bad.conf" 2>"$tmp/bad.err"
 rc=$?
 sed 's/^/# stderr: /' "$tmp/bad.err"
-ktap_result "apply_bad_line_refused" eval "[ $rc -eq 1 ] &&
+ktap_result "apply_bad_line_refused" eval "[ $rc -eq 2 ] &&
 	grep -qx \"$tmp/bad.conf:$lines: invalid port '70000' in 'tcp dport 70000'\" $tmp/bad.err"
 $C save >"$tmp/save3"
 ktap_result "apply_bad_line_changes_nothing" cmp "$tmp/save1" "$tmp/save3"

@@ -42,7 +42,7 @@ ip -n "$A" link set lo up && ip -n "$B" link set lo up ||
 
 if ! ip netns exec "$B" nft -f - <<-EOF
 	table inet ctltest {
-		chain in {
+		chain input {
 			type filter hook input priority 0; policy accept;
 			udp dport 5000 queue num 10
 		}
@@ -119,9 +119,10 @@ cat >"$tmp/l1.want" <<-EOF
 	queue 10: 4 packets
 	total: 4 packets
 EOF
-sed -n '2,$p' "$tmp/l1" | sed -E 's/^[0-9]+\.[0-9]{6} //' >"$tmp/l1.got"
+sed -n '2,$p' "$tmp/l1" | sed -E 's/^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} //' >"$tmp/l1.got"
 ktap_result "listen_exact_lines_ipv4" diff -u "$tmp/l1.want" "$tmp/l1.got"
-ktap_result "listen_time_field" eval "sed -n 2p '$tmp/l1' | grep -Eq '^[0-9]{10}\.[0-9]{6} queue '"
+# the time as tcpdump prints it; with epoch (below) seconds since the epoch
+ktap_result "listen_time_field" eval "sed -n 2p '$tmp/l1' | grep -Eq '^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{6} queue '"
 wait
 ktap_result "listen_accept_delivers" test "$(tail -n1 "$tmp/recv.5000")" = 4
 ktap_result "listen_unbinds_after_count" eval '! queue_bound 10'
@@ -129,11 +130,11 @@ cat "$tmp/l1.err" | sed 's/^/# stderr: /'
 
 # 7: IPv6 and the verdict drop
 recv_start 5000 4
-listen_start l2 listen queue 10 count 2 timeout 20 verdict drop
+listen_start l2 listen queue 10 count 2 timeout 20 verdict drop epoch
 send 6 5000 2 40002
 busywait 20000 grep -q '^total:' "$tmp/l2"
 wait
-ktap_result "listen_ipv6_line" eval "grep -Eq '^[0-9.]+ queue 10 ip6 udp \[fd99::1\]:40002 -> \[fd99::2\]:5000 len 53$' '$tmp/l2'"
+ktap_result "listen_ipv6_line" eval "grep -Eq '^[0-9]{10}\.[0-9]{6} queue 10 ip6 udp \[fd99::1\]:40002 -> \[fd99::2\]:5000 len 53$' '$tmp/l2'"
 ktap_result "listen_drop_verdict" test "$(tail -n1 "$tmp/recv.5000")" = 0
 
 # 9: JSON, one object per line
@@ -144,6 +145,8 @@ wait
 ktap_result "listen_json" $PY - "$tmp/l3" <<-'EOF'
 	import json, sys
 	lines = [json.loads(l) for l in open(sys.argv[1])]
+	for l in lines:
+	    assert list(l)[0] == "json_schema_version" and l.pop("json_schema_version") == 1, l
 	assert lines[0] == {"type": "listening", "queue": 10, "queue_count": 1}, lines[0]
 	pk = [l for l in lines if l["type"] == "packet"]
 	assert len(pk) == 3, pk
@@ -258,7 +261,7 @@ ktap_result "show_stats_overflow" eval 'overflow_text && overflow_json'
 # namespace, so portsteer's hook stays registered, standing aside.
 ip netns exec "$B" nft -f - <<-EOF
 	table inet other {
-		chain in {
+		chain input {
 			type filter hook input priority 0; policy accept;
 			udp dport 6200 queue num 13
 		}

@@ -38,7 +38,7 @@ trap cleanup EXIT
 CTL_NS=$S
 
 svc_packets() {		# svc_packets NAME
-	ctl -j -s service show | jget "[s['stats']['packets'] for s in d if s['name'] == '$1'][0]"
+	ctl -j -s service show | jget "[s['stats']['packets'] for s in d['services'] if s['name'] == '$1'][0]"
 }
 
 counter() {		# counter NAME: a namespace counter
@@ -254,10 +254,21 @@ test_fragments() {
 	for fam in 4 6; do
 		dst=$A4
 		[ $fam = 6 ] && dst=$A6
-		ctl settings set defrag off
+		warned=no
+		ctl settings set defrag off 2>"$tmp/defrag.err" &&
+			grep -q "defragmentation stays on" "$tmp/defrag.err" && warned=yes
 		ctl stats reset
 		ip netns exec "$C" python3 "$PKT" udp $fam $dst 5200 --size 3000
-		expect "ipv${fam}_defrag_off_fragments" "$(svc_packets b) $(counter no_l4)" "1 2"
+		if kernel_at_least 5 13; then
+			expect "ipv${fam}_defrag_off_fragments" \
+				"$(svc_packets b) $(counter no_l4) warned=$warned" "1 2 warned=no"
+		else
+			# Defragmentation once on stays on before 5.13
+			# (compat.h): the datagram comes whole, and the
+			# tool says so.
+			expect "ipv${fam}_defrag_off_fragments" \
+				"$(svc_packets b) $(counter no_l4) warned=$warned" "1 0 warned=yes"
+		fi
 		ctl settings set defrag on
 		ctl stats reset
 		ip netns exec "$C" python3 "$PKT" udp $fam $dst 5200 --size 3000
@@ -302,13 +313,13 @@ test_netns_isolation() {
 	ctl stats reset
 	ip netns exec "$C" python3 "$PKT" l4 4 udp $A4 5000 --count 2
 	expect "netns_isolation" \
-		"$(svc_packets b) $(ip netns exec "$O" "$CTL" -j -s service show | jget "d[0]['stats']['packets']")" "2 0"
+		"$(svc_packets b) $(ip netns exec "$O" "$CTL" -j -s service show | jget "d['services'][0]['stats']['packets']")" "2 0"
 }
 
 # The hook is registered only while there are rules.
 test_no_rules_no_hook() {
 	ctl flush
-	expect "no_rules_no_hook" "$(ctl -j settings show | jget "d['hook_active']")" "False"
+	expect "no_rules_no_hook" "$(ctl -j settings show | jget "d['settings']['hook_active']")" "False"
 }
 
 # Removal with a consumer holding queued packets: a clean error for

@@ -33,6 +33,9 @@ ip netns exec "$S" sysctl -qw net.ipv4.icmp_ratelimit=0
 mac=$(ip netns exec "$S" cat /sys/class/net/s0/address)
 
 CTL_NS=$S
+# Off before anything turns it on: before 5.13, defragmentation once on
+# in a namespace stays on (compat.h).
+ctl settings set defrag off
 # No consumer and no bypass: the service drops all it gets.
 ctl service add trap queue 40
 for p in tcp udp udplite sctp dccp; do

@@ -28,7 +28,7 @@ trap cleanup EXIT
 CTL_NS=$R
 
 fw_packets() {
-	ctl -j -s service show | jget "d[0]['stats']['packets']"
+	ctl -j -s service show | jget "d['services'][0]['stats']['packets']"
 }
 
 setup() {
@@ -79,7 +79,7 @@ expect "prerouting_sees_forwarded" "$(fw_packets)" 5
 
 # Input: forwarded traffic is not seen, local traffic is.
 ctl settings set hook input
-expect "hook_change_keeps_rules" "$(ctl -j settings show | jget "d['hook'], d['rules'], d['hook_active']" | tr -d "(),'")" "input 1 True"
+expect "hook_change_keeps_rules" "$(ctl -j settings show | jget "d['settings']['hook'], d['settings']['rule_count'], d['settings']['hook_active']" | tr -d "(),'")" "input 1 True"
 ctl stats reset
 ip netns exec "$C" python3 "$PKT" l4 4 udp 10.78.2.2 7000 --count 3
 ip netns exec "$C" python3 "$PKT" l4 6 udp fd78:2::2 7000 --count 2

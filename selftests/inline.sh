@@ -56,7 +56,7 @@ stat() {
 }
 
 svc_packets() {
-	ctl -j -s service show | jget "sum(s['stats']['packets'] for s in d)"
+	ctl -j -s service show | jget "sum(s['stats']['packets'] for s in d['services'])"
 }
 
 # exchanges DST...: N TCP and N UDP exchanges with each address from $C
@@ -117,7 +117,7 @@ test_rules() {
 		ctl rule add tcp dport 8080 service dns && ctl rule del tcp sport 8080 &&
 		ctl rule del tcp dport 8080'
 	ktap_result "prerouting_with_input_refused" eval '! ctl settings set hook prerouting,input 2>/dev/null'
-	expect "hooks_unchanged" "$(ctl -j settings show | jget "','.join(d['hooks'])")" "input,output"
+	expect "hooks_unchanged" "$(ctl -j settings show | jget "','.join(d['settings']['hooks'])")" "input,output"
 }
 
 # A consumer in repeat mode marks every packet and gives NF_REPEAT: the
@@ -152,8 +152,8 @@ test_ct_bypass() {
 	ktap_result "ctmark_conntrack_loaded" test -d /sys/module/nf_conntrack
 	ip netns exec "$S" nft -f - <<-EOF
 	table inet keep {
-		chain in { type filter hook input priority 10; meta mark 0x2 ct mark set meta mark; }
-		chain out { type filter hook output priority 10; meta mark 0x2 ct mark set meta mark; }
+		chain keep_in { type filter hook input priority 10; meta mark 0x2 ct mark set meta mark; }
+		chain keep_out { type filter hook output priority 10; meta mark 0x2 ct mark set meta mark; }
 	}
 	EOF
 	ctl stats reset

@@ -209,6 +209,16 @@ ctl() {
 	"$CTL" --netns "$CTL_NS" "$@"
 }
 
+# kernel_at_least MAJOR MINOR: the running kernel is that version or newer
+kernel_at_least() {
+	local rel maj min
+	rel=$(uname -r)
+	maj=${rel%%.*}
+	min=${rel#*.}
+	min=${min%%[!0-9]*}
+	[ "$maj" -gt "$1" ] || { [ "$maj" -eq "$1" ] && [ "$min" -ge "$2" ]; }
+}
+
 # jget EXPR: reads JSON on standard input and prints the Python expression
 # EXPR of it, the document being d
 jget() {

@@ -65,8 +65,8 @@ for f in ip ip6; do
 	done
 done
 a1=$(cat "$A/memory.current")
-table=$(ctl -j settings show | jget 'd["table_bytes"]')
-rules=$(ctl -j settings show | jget 'd["rules"]')
+table=$(ctl -j settings show | jget 'd["settings"]["table_bytes"]')
+rules=$(ctl -j settings show | jget 'd["settings"]["rule_count"]')
 diag "A: $rules rules, table $table bytes; A's charge $a0 -> $a1 bytes"
 ktap_result "rules_added_in_A" test "$rules" -eq 2560
 ktap_result "charged_to_caller" test $((a1 - a0)) -ge "$table"
@@ -89,7 +89,7 @@ nsenter --net="/run/netns/$NS" "$here/memcg_rules" "$B" >"$tmp/out" 2>&1
 rc=$?
 sed 's/^/# /' "$tmp/out"
 added=$(grep -c ': added$' "$tmp/out")
-rules=$(ctl -j settings show | jget 'd["rules"]')
+rules=$(ctl -j settings show | jget 'd["settings"]["rule_count"]')
 ktap_result "refused_at_limit_with_enomem" test "$rc" -eq 0
 diag "B: $added requests of 256 rules went through before the refusal; $rules rules"
 ktap_result "refused_request_changed_nothing" test "$rules" -eq $((added * 256))

@@ -88,7 +88,7 @@ done
 
 # Where the example ends: its three services, dns with the moved rule.
 got=$("$CTL" --netns "$S" -j show 2>&1 |
-	jget "sorted(s['name'] for s in d['services']), sorted((r['service'], r['port_min']) for r in d['rules'] if r['service'] != 'ids')" 2>&1)
+	jget "sorted(s['name'] for s in d['services']), sorted((s['name'], r['port_min']) for s in d['services'] for r in s['rules'] if s['name'] != 'ids')" 2>&1)
 expect final_configuration "$got" "['dns', 'ids', 'ntp'] [('dns', 53), ('ntp', 123)]"
 
 unload_and_finish

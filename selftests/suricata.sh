@@ -142,7 +142,7 @@ get() {
 # steered to web
 counters() {
 	python3 -c 'import json, sys
-print(json.loads(sys.argv[1])["netns"]["exempt"], json.loads(sys.argv[2])[0]["stats"]["packets"])' \
+print(json.loads(sys.argv[1])["netns"]["exempt"], json.loads(sys.argv[2])["services"][0]["stats"]["packets"])' \
 		"$(ctl -j stats)" "$(ctl -j -s service show)"
 }
 

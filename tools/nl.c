@@ -114,8 +114,14 @@ static int cb_error(const struct nlmsghdr *nlh, void *data)
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
 	parse_extack(c->s, nlh, off);
-	if (e->error == 0)
+	if (e->error == 0) {
+		/* a message with success is a warning, as ip prints it */
+		if (c->s->ext_msg[0]) {
+			ctl_err("warning: %s\n", c->s->ext_msg);
+			c->s->ext_msg[0] = '\0';
+		}
 		return MNL_CB_STOP;
+	}
 	c->err = e->error < 0 ? e->error : -e->error;
 	return MNL_CB_ERROR;
 }
