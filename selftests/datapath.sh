@@ -259,16 +259,12 @@ test_fragments() {
 			grep -q "defragmentation stays on" "$tmp/defrag.err" && warned=yes
 		ctl stats reset
 		ip netns exec "$C" python3 "$PKT" udp $fam $dst 5200 --size 3000
-		if kernel_at_least 5 13; then
-			expect "ipv${fam}_defrag_off_fragments" \
-				"$(svc_packets b) $(counter no_l4) warned=$warned" "1 2 warned=no"
-		else
-			# Defragmentation once on stays on before 5.13
-			# (compat.h): the datagram comes whole, and the
-			# tool says so.
-			expect "ipv${fam}_defrag_off_fragments" \
-				"$(svc_packets b) $(counter no_l4) warned=$warned" "1 0 warned=yes"
-		fi
+		# Defragmentation once on stays on before 5.13 (compat.h):
+		# the datagram comes whole, and the tool says so.
+		want="1 2 warned=no"
+		kernel_at_least 5 13 || want="1 0 warned=yes"
+		expect "ipv${fam}_defrag_off_fragments" \
+			"$(svc_packets b) $(counter no_l4) warned=$warned" "$want"
 		ctl settings set defrag on
 		ctl stats reset
 		ip netns exec "$C" python3 "$PKT" udp $fam $dst 5200 --size 3000
