@@ -117,12 +117,15 @@ const char *ctl_object_name(const char *word)
  * anywhere in the first three words. CTL_RESOLVED_HELP and *@help_for
  * (the object, NULL: all) for help; EXIT_USAGE once said why.
  */
+const char *ctl_help_object = "help";
+
 int ctl_resolve(int argc, char **argv, const char **help_for)
 {
 	const struct ctl_object *o = find_object(argv[0]);
 	const char *cmd;
 
 	*help_for = NULL;
+	ctl_help_object = o ? o->name : "help";
 	if (!o) {
 		ctl_err("unknown object '%s'; see '" PROG_NAME " help'\n",
 			argv[0]);
@@ -172,10 +175,18 @@ void ctl_usage(FILE *f, const struct ctl_command_table *t, const char *object)
 		return;
 	}
 	fprintf(f, "Usage:");
-	for (i = 0, k = 0; i < t->n; i++)
-		if (!strcmp(t->cmds[i].object, object))
-			fprintf(f, "%s" PROG_NAME " %s\n", k++ ? "       " : " ",
-				t->cmds[i].usage);
+	for (i = 0, k = 0; i < t->n; i++) {
+		const char *u = t->cmds[i].usage, *nl;
+
+		if (strcmp(t->cmds[i].object, object))
+			continue;
+		fprintf(f, "%s" PROG_NAME " ", k++ ? "       " : " ");
+		/* continuation lines are indented for the list of "  " + usage */
+		for (; (nl = strchr(u, '\n')); u = nl + 1)
+			fprintf(f, "%.*s\n%*s", (int)(nl - u), u,
+				(int)strlen("       " PROG_NAME " ") - 2, "");
+		fprintf(f, "%s\n", u);
+	}
 	if (!k)
 		fprintf(f, " " PROG_NAME " %s\n", object);
 	for (i = 0; i < N_OBJECTS; i++)

@@ -13,16 +13,25 @@
 
 #define QUEUE_PROC	"/proc/net/netfilter/nfnetlink_queue"
 
+/* A usage error, pointing at the help of the object being run. */
 static int usage_error(const char *err)
 {
-	ctl_err("%s\n", err);
+	if (strcmp(ctl_help_object, "help"))
+		ctl_err("%s; see '" PROG_NAME " %s help'\n", err,
+			ctl_help_object);
+	else
+		ctl_err("%s; see '" PROG_NAME " help'\n", err);
 	return EXIT_USAGE;
 }
 
 static int no_args(int argc, char **argv, const char *what)
 {
+	char err[CTL_ERR_MAX];
+
 	if (argc > 0) {
-		ctl_err("unexpected argument '%s' after '%s'\n", argv[0], what);
+		snprintf(err, sizeof(err), "unexpected argument '%s' after '%s'",
+			 argv[0], what);
+		usage_error(err);
 		return -1;
 	}
 	return 0;

@@ -69,6 +69,8 @@ struct ctl_cmdline {
 
 int ctl_parse_cmdline(int argc, char **argv, struct ctl_cmdline *cl);
 int ctl_resolve(int argc, char **argv, const char **help_for);
+/* Where a usage error of the command being run points: "rule", or "help". */
+extern const char *ctl_help_object;
 const char *ctl_object_name(const char *word);
 void ctl_usage(FILE *f, const struct ctl_command_table *t, const char *object);
 int ctl_netns_path(const char *arg, char *path, size_t len);

@@ -45,7 +45,7 @@ static const struct ctl_command commands[] = {
 	{ "settings", "set", cmd_settings_set,
 	  "settings set [hook HOOK[,HOOK...]] [priority N] [defrag on|off]\n"
 	  "               [icmp-errors on|off] [seed N]" },
-	{ "apply", NULL, cmd_apply, "apply FILE|-" },
+	{ "apply", NULL, cmd_apply, "apply [--check] [--force] FILE|-" },
 	{ "save", NULL, cmd_save, "save" },
 	{ "flush", NULL, cmd_flush, "flush" },
 	{ "monitor", NULL, cmd_monitor,

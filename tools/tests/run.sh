@@ -50,39 +50,39 @@ cli() {			# cli NAME STATUS EXPECTED_STDERR ARGS...
 		results+=("# got status $rc, stderr: $err")
 	fi
 }
-cli cli_bad_port 2 "portsteerctl: invalid port '70000' in 'tcp dport 80,70000'" \
+cli cli_bad_port 2 "portsteerctl: invalid port '70000' in 'tcp dport 80,70000'; see 'portsteerctl rule help'" \
 	rule add tcp dport 80,70000 service web
-cli cli_port_zero 2 "portsteerctl: invalid port '0' in 'udp dport 0': port 0 is never valid" \
+cli cli_port_zero 2 "portsteerctl: invalid port '0' in 'udp dport 0': port 0 is never valid; see 'portsteerctl rule help'" \
 	rule del udp dport 0
 cli cli_unknown_object 2 "portsteerctl: unknown object 'frob'; see 'portsteerctl help'" frob
-cli cli_bad_settings 2 "portsteerctl: invalid hook 'sideways' (prerouting, input, forward, output)" \
+cli cli_bad_settings 2 "portsteerctl: invalid hook 'sideways' (prerouting, input, forward, output); see 'portsteerctl settings help'" \
 	settings set hook sideways
-cli cli_hook_twice 2 "portsteerctl: hook 'input' given twice in 'input,output,input'" \
+cli cli_hook_twice 2 "portsteerctl: hook 'input' given twice in 'input,output,input'; see 'portsteerctl settings help'" \
 	settings set hook input,output,input
-cli cli_bad_direction 2 "portsteerctl: expected 'dport PORTS', 'sport PORTS' or 'port PORTS' after 'tcp'" \
+cli cli_bad_direction 2 "portsteerctl: expected 'dport PORTS', 'sport PORTS' or 'port PORTS' after 'tcp'; see 'portsteerctl rule help'" \
 	rule add tcp xport 80 service web
-cli cli_sport_port_zero 2 "portsteerctl: invalid port '0' in 'udp sport 0': port 0 is never valid" \
+cli cli_sport_port_zero 2 "portsteerctl: invalid port '0' in 'udp sport 0': port 0 is never valid; see 'portsteerctl rule help'" \
 	rule del udp sport 0
-cli cli_mark_outside_mask 2 "portsteerctl: invalid mark '0x3/0x1': value 0x3 has bits outside mask 0x1" \
+cli cli_mark_outside_mask 2 "portsteerctl: invalid mark '0x3/0x1': value 0x3 has bits outside mask 0x1; see 'portsteerctl service help'" \
 	service add web queue 1 mark 0x3/0x1
-cli cli_ctmark_mask_zero 2 "portsteerctl: invalid ctmark '1/0': mask 0 compares no bits (for no mark: 'ctmark none')" \
+cli cli_ctmark_mask_zero 2 "portsteerctl: invalid ctmark '1/0': mask 0 compares no bits (for no mark: 'ctmark none'); see 'portsteerctl service help'" \
 	service change web ctmark 1/0
 cli cli_listen_bad_count 2 "portsteerctl: listen: invalid count 'x'" \
 	listen queue 1 count x
 cli cli_bad_option 2 "$("$ctl" --bogus 2>&1)" --bogus
-cli cli_rule_replace_missing_service 2 "portsteerctl: missing 'service NAME' after 'tcp dport 80'" \
+cli cli_rule_replace_missing_service 2 "portsteerctl: missing 'service NAME' after 'tcp dport 80'; see 'portsteerctl rule help'" \
 	rule replace tcp dport 80
-cli cli_rule_replace_bad_port 2 "portsteerctl: invalid port range '90-80' in 'udp port 90-80'" \
+cli cli_rule_replace_bad_port 2 "portsteerctl: invalid port range '90-80' in 'udp port 90-80'; see 'portsteerctl rule help'" \
 	rule replace ip6 udp port 90-80 service a
 # Batches, with lines that fail before any netlink: nothing reaches a kernel.
 batch=/tmp/ps-unit-batch-$$
 printf '# two bad lines\n\nrule add tcp dport 70000 service a\nrule replace tcp dport 0 service a\n' >"$batch"
-cli cli_batch_stops 2 "$batch:3: invalid port '70000' in 'tcp dport 70000'" -b "$batch"
-cli cli_batch_force 1 "$batch:3: invalid port '70000' in 'tcp dport 70000'
-$batch:4: invalid port '0' in 'tcp dport 0': port 0 is never valid" --force --batch "$batch"
+cli cli_batch_stops 2 "$batch:3: invalid port '70000' in 'tcp dport 70000'; see 'portsteerctl rule help'" -b "$batch"
+cli cli_batch_force 1 "$batch:3: invalid port '70000' in 'tcp dport 70000'; see 'portsteerctl rule help'
+$batch:4: invalid port '0' in 'tcp dport 0': port 0 is never valid; see 'portsteerctl rule help'" --force --batch "$batch"
 err=$("$ctl" -j -b - <"$batch" 2>&1 >/dev/null)
 rc=$?
-if [ $rc -eq 2 ] && [ "$err" = "<stdin>:3: invalid port '70000' in 'tcp dport 70000'" ]; then
+if [ $rc -eq 2 ] && [ "$err" = "<stdin>:3: invalid port '70000' in 'tcp dport 70000'; see 'portsteerctl rule help'" ]; then
 	add ok cli_batch_stdin; else add not-ok cli_batch_stdin; results+=("# status $rc: $err"); fi
 printf 'frob\n' >"$batch"
 cli cli_batch_unknown_object 2 "$batch:1: unknown object 'frob'; see 'portsteerctl help'" -b "$batch"
@@ -117,8 +117,8 @@ cli cli_nofamily_monitor_3 3 "$nofamily" monitor count 1
 # defect 2: options after the command
 cli cli_show_dash_s 3 "$nofamily" show -s
 cli cli_service_show_dash_j 3 "$nofamily" service show -j
-cli cli_options_end 2 "portsteerctl: invalid seed '-s' (0 to 4294967295)" settings set -- seed -s
-cli cli_negative_number_not_option 2 "portsteerctl: invalid seed '-5' (0 to 4294967295)" settings set seed -5
+cli cli_options_end 2 "portsteerctl: invalid seed '-s' (0 to 4294967295); see 'portsteerctl settings help'" settings set -- seed -s
+cli cli_negative_number_not_option 2 "portsteerctl: invalid seed '-5' (0 to 4294967295); see 'portsteerctl settings help'" settings set seed -5
 # defect 1: listen's flags in any order (the service form reaches netlink)
 cli cli_listen_flag_last 3 "$nofamily" listen web no-fail-open
 cli cli_listen_flag_after_count 3 "$nofamily" listen web count 5 no-fail-open
@@ -210,9 +210,18 @@ cli cli_apply_unknown_option 2 "portsteerctl: unknown option '--frob'; see 'port
 	apply --frob "$conf/good.conf"
 cli cli_apply_two_files 2 "portsteerctl: apply: unexpected argument 'x' after '$conf/good.conf' (see 'portsteerctl help apply')" \
 	apply "$conf/good.conf" x
-cli cli_service_add_keyword 2 "portsteerctl: invalid service name 'queue': a keyword of portsteerctl's commands" \
+cli cli_service_add_keyword 2 "portsteerctl: invalid service name 'queue': a keyword of portsteerctl's commands; see 'portsteerctl service help'" \
 	service add queue queue 1
-cli cli_rule_trailing_context 2 "portsteerctl: unexpected argument 'extra' after 'tcp dport 80 service web'" \
+# usage errors point at the object's help, in one line
+cli cli_usage_points_at_help 2 "portsteerctl: unexpected argument 'extra' after 'flush'; see 'portsteerctl flush help'" \
+	flush extra
+cli cli_usage_missing_points_at_help 2 "portsteerctl: service del: missing service name; see 'portsteerctl service help'" \
+	service del
+# an object's help keeps a continuation line under its command's arguments
+help=$("$ctl" service help)
+[ "$(sed -n 3p <<<"$help")" = "$(printf '%32s' '')[mark MARK] [ctmark MARK]" ] &&
+	add ok cli_help_continuation_aligned || add not-ok cli_help_continuation_aligned
+cli cli_rule_trailing_context 2 "portsteerctl: unexpected argument 'extra' after 'tcp dport 80 service web'; see 'portsteerctl rule help'" \
 	rule add tcp dport 80 service web extra
 if [ ! -e /sys/module/portsteer ]; then
 	nomod="portsteerctl: generic netlink family 'portsteer' not found: is the portsteer module loaded?"
