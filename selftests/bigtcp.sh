@@ -7,7 +7,8 @@
 # GRO limits are raised to 192 KiB: every byte of it is steered (the service
 # has bypass and no consumer, so it is accepted), none counted malformed, and
 # packets over 64 KiB were among them (an nft counter says so: BIG TCP was in
-# play). IPv4 on kernels with gso_ipv4_max_size (6.3+), IPv6 on all.
+# play). IPv4 on kernels with gso_ipv4_max_size (6.3+), IPv6 on 5.19+; before
+# 5.19 the IPv6 transfer runs with packets of 64 KiB at most.
 
 . "$(dirname "$0")"/lib.sh
 
@@ -31,9 +32,12 @@ two_hosts "$C" "$S" 10.78.0 fd78
 # (debug, TCG) kernel keeps low: ask for 96 segments of 1448 bytes at least.
 ip netns exec "$C" sysctl -qw net.ipv4.tcp_min_tso_segs=96
 v4=0
+v6=1
 for ns in "$C" "$S"; do
 	d=$([ "$ns" = "$C" ] && echo c0 || echo s0)
-	ip -n "$ns" link set "$d" gso_max_size $SIZE gro_max_size $SIZE
+	# GSO and GRO over 64 KiB (BIG TCP) came with 5.19: before, the
+	# transfer still runs, with packets of 64 KiB at most
+	ip -n "$ns" link set "$d" gso_max_size $SIZE gro_max_size $SIZE 2>/dev/null || v6=0
 	ip netns exec "$ns" python3 - "$d" $SIZE <<-'PY' && v4=1
 	# IFLA_GSO_IPV4_MAX_SIZE, IFLA_GRO_IPV4_MAX_SIZE (6.3+), which older
 	# iproute2 cannot set: RTM_NEWLINK by hand; exit 1 if refused
@@ -125,7 +129,11 @@ one() {
 	ktap_result "ipv${fam}_transfer_complete" test "$got" = "$BYTES"
 	ktap_result "ipv${fam}_nothing_malformed" test "$m1" -eq "$m0"
 	ktap_result "ipv${fam}_every_byte_steered" test $((b1 - b0)) -ge "$BYTES"
-	ktap_result "ipv${fam}_packets_over_64k" test $((g1 - g0)) -gt 0
+	if [ "$fam" = 4 ] || [ $v6 = 1 ]; then
+		ktap_result "ipv${fam}_packets_over_64k" test $((g1 - g0)) -gt 0
+	else
+		ktap_skip "ipv${fam}_packets_over_64k" "no BIG TCP before 5.19 (gso_max_size over 65536)"
+	fi
 }
 
 tmp=$(mktemp -d)
