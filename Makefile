@@ -39,7 +39,7 @@ DEBUG_TESTS ?= module_load.sh netns.sh nl_test nl_fuzz.sh updates.sh hostile.sh 
 PORTSTEER_CACHE ?= /var/cache/portsteer
 export PORTSTEER_CACHE
 
-PORTSTEER_VERSION := $(shell git -C $(CURDIR) describe --tags --always --dirty 2>/dev/null || echo 0.1.0-nogit)
+PORTSTEER_VERSION := $(patsubst v%,%,$(shell git -C $(CURDIR) describe --tags --always --dirty 2>/dev/null || echo 0.2.0-nogit))
 export PORTSTEER_VERSION
 
 ifeq ($(KDIR),)

@@ -165,7 +165,8 @@ fail_setup() {		# fail_setup LABEL: something that is not a guest failed
 	total_fail=$((total_fail + 1))
 }
 
-export PORTSTEER_VERSION=${PORTSTEER_VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-nogit)}
+PORTSTEER_VERSION=${PORTSTEER_VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo 0.2.0-nogit)}
+export PORTSTEER_VERSION=${PORTSTEER_VERSION#v}
 
 if [ $host -eq 1 ]; then
 	kver=$(uname -r)

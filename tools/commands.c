@@ -761,7 +761,7 @@ int cmd_save(int argc, char **argv)
 }
 
 #ifndef PORTSTEERCTL_VERSION
-#define PORTSTEERCTL_VERSION "0.1.0-unknown"
+#define PORTSTEERCTL_VERSION "0.2.0-unknown"
 #endif
 #define MODULE_VERSION_PATH	"/sys/module/portsteer/version"
 
