@@ -7,8 +7,9 @@
 # GRO limits are raised to 192 KiB: every byte of it is steered (the service
 # has bypass and no consumer, so it is accepted), none counted malformed, and
 # packets over 64 KiB were among them (an nft counter says so: BIG TCP was in
-# play). IPv4 on kernels with gso_ipv4_max_size (6.3+), IPv6 on 5.19+; before
-# 5.19 the IPv6 transfer runs with packets of 64 KiB at most.
+# play): IPv4 on kernels with gso_ipv4_max_size (6.3+), IPv6 on 5.19+. On
+# older kernels the transfer runs with packets of 64 KiB at most, and only
+# that last check is skipped.
 
 . "$(dirname "$0")"/lib.sh
 
@@ -129,23 +130,19 @@ one() {
 	ktap_result "ipv${fam}_transfer_complete" test "$got" = "$BYTES"
 	ktap_result "ipv${fam}_nothing_malformed" test "$m1" -eq "$m0"
 	ktap_result "ipv${fam}_every_byte_steered" test $((b1 - b0)) -ge "$BYTES"
-	if [ "$fam" = 4 ] || [ $v6 = 1 ]; then
-		ktap_result "ipv${fam}_packets_over_64k" test $((g1 - g0)) -gt 0
+	if [ "$fam" = 4 ] && [ $v4 = 0 ]; then
+		ktap_skip "ipv4_packets_over_64k" "no IPv4 BIG TCP before 6.3 (gso_ipv4_max_size)"
+	elif [ "$fam" = 6 ] && [ $v6 = 0 ]; then
+		ktap_skip "ipv6_packets_over_64k" "no BIG TCP before 5.19 (gso_max_size over 65536)"
 	else
-		ktap_skip "ipv${fam}_packets_over_64k" "no BIG TCP before 5.19 (gso_max_size over 65536)"
+		ktap_result "ipv${fam}_packets_over_64k" test $((g1 - g0)) -gt 0
 	fi
 }
 
 tmp=$(mktemp -d)
 ktap_header 11
 one 6 fd78::1
-if [ $v4 = 1 ]; then
-	one 4 10.78.0.1
-else
-	for t in transfer_complete nothing_malformed every_byte_steered packets_over_64k; do
-		ktap_skip "ipv4_$t" "no IPv4 BIG TCP before 6.3 (gso_ipv4_max_size)"
-	done
-fi
+one 4 10.78.0.1
 rm -rf "$tmp"
 ip netns del "$C"
 ip netns del "$S"

@@ -31,11 +31,13 @@ ip -n "$S" link set s0 mtu 9000
 mac=$(ip netns exec "$S" cat /sys/class/net/s0/address)
 
 CTL_NS=$S
+# Off before the first rule turns it on: before 5.13, defragmentation once
+# on in a namespace stays on.
+ctl settings set defrag off icmp-errors on
 ctl service add target queue 30
 for p in tcp udp udplite sctp dccp; do
 	ctl rule add inet $p dport 7000 service target
 done
-ctl settings set defrag off icmp-errors on
 
 ktap_header $(( $(python3 "$here/hostile.py" --kinds) + 3 ))
 ktap_lines < <(ip netns exec "$C" python3 "$here/hostile.py" --dev c0 --dst-mac "$mac" \

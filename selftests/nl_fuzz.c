@@ -872,11 +872,18 @@ static int commit_check(const struct m_cfg *c, const struct m_set *s)
 /*
  * The generic netlink header check of a family that validates strictly
  * (6.1 and later): no reserved bits, no flags but REQUEST, ACK, ECHO, DUMP.
+ * Before 6.1 ("genetlink: start to validate reserved header bytes", with
+ * resv_start_op) generic netlink checks neither, for any family.
  */
 static int header_err(const struct fmsg *m)
 {
+	static int checked = -1;
 	uint16_t f = m->flags;
 
+	if (checked < 0)
+		checked = nlt_kernel_at_least(6, 1);
+	if (!checked)
+		return 0;
 	if ((f & NLM_F_DUMP) == NLM_F_DUMP)
 		f &= ~NLM_F_DUMP;
 	return m->reserved || (f & ~(NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO)) ? -EINVAL : 0;
