@@ -37,6 +37,43 @@ void ps_compat_extack_static(char *buf, size_t size, const char *fmt)
 }
 #endif
 
+#ifdef PS_COMPAT_HEADER_CHECK
+/*
+ * What genl_header_check() checks from 6.1 (see compat.h): no reserved
+ * header bits, no nlmsg_flags but those the core gives a meaning to.
+ */
+static int ps_compat_header_check(const struct nlmsghdr *nlh,
+				  struct netlink_ext_ack *extack)
+{
+	const struct genlmsghdr *hdr = nlmsg_data(nlh);
+	u16 flags = nlh->nlmsg_flags;
+
+	if (hdr->reserved) {
+		NL_SET_ERR_MSG(extack, "genlmsghdr.reserved field is not 0");
+		return -EINVAL;
+	}
+	if ((flags & NLM_F_DUMP) == NLM_F_DUMP)
+		flags &= ~NLM_F_DUMP;
+	if (flags & ~(NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO)) {
+		NL_SET_ERR_MSG(extack,
+			       "ambiguous or reserved bits set in nlmsg_flags");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int ps_compat_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			      struct genl_info *info)
+{
+	return ps_compat_header_check(info->nlhdr, info->extack);
+}
+
+static int ps_compat_dump_start(struct netlink_callback *cb)
+{
+	return ps_compat_header_check(cb->nlh, cb->extack);
+}
+#endif
+
 #ifdef PS_COMPAT_SPLIT_OPS
 static struct genl_ops ps_compat_ops[PORTSTEER_CMD_MAX];
 
@@ -72,6 +109,19 @@ int ps_compat_genl_ops(struct genl_family *family)
 		if (op->dumpit)
 			to->dumpit = op->dumpit;
 	}
+#ifdef PS_COMPAT_HEADER_CHECK
+	/* The generated table has neither; nothing is overwritten. */
+	for (j = 0; j < n; j++) {
+		if (!ps_compat_ops[j].dumpit)
+			continue;
+		if (WARN_ON(ps_compat_ops[j].start))
+			return -EINVAL;
+		ps_compat_ops[j].start = ps_compat_dump_start;
+	}
+	if (WARN_ON(family->pre_doit))
+		return -EINVAL;
+	family->pre_doit = ps_compat_pre_doit;
+#endif
 	family->ops = ps_compat_ops;
 	family->n_ops = n;
 	return 0;

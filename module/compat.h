@@ -95,6 +95,20 @@ int ps_compat_genl_ops(struct genl_family *family);
 #endif
 
 /*
+ * 6.1 ("genetlink: start to validate reserved header bytes") made generic
+ * netlink refuse a request, to any command from the family's resv_start_op
+ * on (every command of portsteer's), whose genlmsghdr.reserved is not zero
+ * or that sets an nlmsg_flags bit other than REQUEST, ACK, ECHO and DUMP.
+ * Before it, nothing checks either: the family does, in a pre_doit and in
+ * each dump's start (compat.c), with the same errors. They run after the
+ * command is found, the caller's capability checked and the attributes
+ * parsed, so a request wrong in more than one way may get another error.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#define PS_COMPAT_HEADER_CHECK 1
+#endif
+
+/*
  * 6.2 ("netlink: make range pointers in policies const") let a policy point
  * to a const range, as the generated ones (netlink-gen.c) do. Before it the
  * pointer is not const, though the range is only read.

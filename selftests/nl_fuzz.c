@@ -870,23 +870,27 @@ static int commit_check(const struct m_cfg *c, const struct m_set *s)
 }
 
 /*
- * The generic netlink header check of a family that validates strictly
- * (6.1 and later): no reserved bits, no flags but REQUEST, ACK, ECHO, DUMP.
- * Before 6.1 ("genetlink: start to validate reserved header bytes", with
- * resv_start_op) generic netlink checks neither, for any family.
+ * The generic netlink header check: no reserved bits, no flags but REQUEST,
+ * ACK, ECHO, DUMP. 6.1 and later make it first of all, before the command
+ * is looked up; before 6.1 the family makes it itself (compat.h), after
+ * the command is found, the caller checked and the attributes parsed.
  */
 static int header_err(const struct fmsg *m)
 {
-	static int checked = -1;
 	uint16_t f = m->flags;
 
-	if (checked < 0)
-		checked = nlt_kernel_at_least(6, 1);
-	if (!checked)
-		return 0;
 	if ((f & NLM_F_DUMP) == NLM_F_DUMP)
 		f &= ~NLM_F_DUMP;
 	return m->reserved || (f & ~(NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO)) ? -EINVAL : 0;
+}
+
+static bool header_first(void)
+{
+	static int first = -1;
+
+	if (first < 0)
+		first = nlt_kernel_at_least(6, 1);
+	return first;
 }
 
 /*
@@ -907,14 +911,19 @@ static int m_apply(const struct fmsg *m)
 	struct m_set s;
 	int err;
 
-	err = header_err(m);
+	err = header_first() ? header_err(m) : 0;
 	if (err)
 		return err;
 	if (m->cmd < 1 || m->cmd > PORTSTEER_CMD_MAX)
 		return -EOPNOTSUPP;
 	if ((m->flags & NLM_F_DUMP) == NLM_F_DUMP)
 		return m->cmd == PORTSTEER_CMD_SERVICE_GET ||
-		       m->cmd == PORTSTEER_CMD_RULE_GET ? 0 : -EOPNOTSUPP;
+		       m->cmd == PORTSTEER_CMD_RULE_GET ? header_err(m) : -EOPNOTSUPP;
+	if (m->cmd == PORTSTEER_CMD_RULE_GET)
+		return -EOPNOTSUPP;	/* dump only */
+	err = header_err(m);
+	if (err)
+		return err;
 	cfg_copy(&before, c);
 	switch (m->cmd) {
 	case PORTSTEER_CMD_SERVICE_NEW:
@@ -1016,8 +1025,6 @@ static int m_apply(const struct fmsg *m)
 		c->nrule = j;
 		err = 0;
 		break;
-	case PORTSTEER_CMD_RULE_GET:
-		return -EOPNOTSUPP;	/* dump only */
 	case PORTSTEER_CMD_SETTINGS_SET:
 		if (!m->has_set)
 			return -EINVAL;
@@ -1405,8 +1412,11 @@ int main(int argc, char **argv)
 				    o.replies);
 			if (mutated)
 				continue;
-			/* The header is checked first, then the command, then the caller. */
-			want = header_err(&m);
+			/*
+			 * The header is checked first, then the command, then the
+			 * caller; before 6.1 the header only after the caller.
+			 */
+			want = header_first() ? header_err(&m) : 0;
 			if (!want)
 				want = m.cmd < 1 || m.cmd > PORTSTEER_CMD_MAX ?
 				       -EOPNOTSUPP : -EPERM;
