@@ -7,9 +7,9 @@
 # GRO limits are raised to 192 KiB: every byte of it is steered (the service
 # has bypass and no consumer, so it is accepted), none counted malformed, and
 # packets over 64 KiB were among them (an nft counter says so: BIG TCP was in
-# play): IPv4 on kernels with gso_ipv4_max_size (6.3+), IPv6 on 5.19+. On
-# older kernels the transfer runs with packets of 64 KiB at most, and only
-# that last check is skipped.
+# play): IPv4 on kernels with gso_ipv4_max_size (6.3+), IPv6 on 5.19+.
+# Between the two the IPv4 transfer is skipped; before 5.19 both run with
+# packets of 64 KiB at most, and only that last check is skipped.
 
 . "$(dirname "$0")"/lib.sh
 
@@ -142,7 +142,15 @@ one() {
 tmp=$(mktemp -d)
 ktap_header 11
 one 6 fd78::1
-one 4 10.78.0.1
+# Without IPv4 BIG TCP an IPv4 transfer repeats what the IPv6 one showed,
+# unless IPv6 has none either (before 5.19): then both run.
+if [ $v4 = 1 ] || [ $v6 = 0 ]; then
+	one 4 10.78.0.1
+else
+	for t in transfer_complete nothing_malformed every_byte_steered packets_over_64k; do
+		ktap_skip "ipv4_$t" "no IPv4 BIG TCP before 6.3; IPv6 had it"
+	done
+fi
 rm -rf "$tmp"
 ip netns del "$C"
 ip netns del "$S"
