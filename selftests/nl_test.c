@@ -1104,16 +1104,20 @@ TEST_F(ps, unknown_attributes)
 }
 
 /*
- * The generic netlink header: reserved bytes or a flag no command uses
- * refuse the request, dump or do, and nothing is done. The kernel checks
- * this from 6.1, the family itself before (compat.h), where a dump's start
- * has no extack to say why.
+ * What the ack of a refused dump says: the message from 6.1, where the
+ * kernel checks the header; nothing before, where the family's check runs
+ * in the dump's start, which has no extack.
  */
 static const char *dump_msg(const char *msg)
 {
 	return nlt_kernel_at_least(6, 1) ? msg : "";
 }
 
+/*
+ * The generic netlink header: reserved bytes or a flag no command uses
+ * refuse the request, dump or do, and nothing is done. The kernel checks
+ * this from 6.1, the family itself before (compat.h).
+ */
 TEST_F(ps, genl_header_checked)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
