@@ -40,10 +40,13 @@
 # the guests at low priority. --guests-only leaves them out; --host runs
 # the selftests on this machine instead of in guests.
 #
-# Prints the KTAP of each guest, a summary, the slowest tests, and last the
-# line "N passed, N failed, N skipped". Exits non-zero on any failure. A guest
-# that panics, warns, gets tainted or hangs counts as one more failure, and
-# its console log is shown.
+# Prints the KTAP of each guest, a summary, the slowest tests, what went
+# wrong (each failed test; a failed guest's verdict, the test it was in and
+# its first kernel report), and last the line "N passed, N failed, N
+# skipped". Exits non-zero on any failure. A guest that panics, warns, gets
+# tainted or hangs counts as one more failure, and its console log is
+# shown. A guest that has not begun its tests PS_BOOT_TIMEOUT seconds (300)
+# after it started is stopped; one that never reached them boots once more.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -95,6 +98,7 @@ done < <(compgen -e | grep '^PS_')
 
 total_pass=0 total_fail=0 total_skip=0
 summary=()
+problems=()	# one line each: what failed, and why where that is known
 
 # Newest installed kernel whose version starts with $1.
 resolve_kver() {
@@ -162,6 +166,7 @@ record() {		# record LABEL FILE GUEST_OK EXIT_STATUS
 
 fail_setup() {		# fail_setup LABEL: something that is not a guest failed
 	summary+=("$1")
+	problems+=("$1")
 	total_fail=$((total_fail + 1))
 }
 
@@ -376,18 +381,58 @@ order_tests() {		# order_tests TEST...: in tests.list's order
 	done
 }
 
-# run_job KERNEL SHARD TEST...: one guest; its results in its out dir.
-run_job() {
-	local k=$1 sh=$2 kver out start rc
+# A guest whose runner has not begun its KTAP this many seconds after qemu
+# started did not boot (the slowest guests, 5.10 and the debug kernel, start
+# their runner in well under a minute).
+boot_limit=${PS_BOOT_TIMEOUT:-300}
+
+# boot_guest KERNEL OUT TEST...: one guest run into OUT. A guest that has not
+# reached its runner after boot_limit seconds is stopped (OUT/no-boot says
+# so); OUT/booted holds the seconds its runner took to start.
+boot_guest() {
+	local k=$1 out=$2 vm waited=0 booted=0
 	shift 2
-	kver=${K_KVER[$k]}
-	out=$bdir/$kver/vm-$sh
-	start=$(date +%s)
+	rm -f "$out/output.log" "$out/no-boot" "$out/booted"
 	# shellcheck disable=SC2086
-	${K_WRAP[$k]} ${K_OPTS[$k]} --timeout "${PS_VM_TIMEOUT:-3000}" "$kver" "$out" \
+	${K_WRAP[$k]} ${K_OPTS[$k]} --timeout "${PS_VM_TIMEOUT:-3000}" "${K_KVER[$k]}" "$out" \
 		env PS_KO="${K_KO[$k]}" ${K_ENV[$k]} "${guest_env[@]}" "${K_STAGE[$k]:-$stage}/selftests/run_tests.sh" \
-		$(order_tests "$@") >"$out.vm.log" 2>&1
+		$(order_tests "$@") >"$out.vm.log" 2>&1 &
+	vm=$!
+	while [ $booted -eq 0 ] && kill -0 "$vm" 2>/dev/null; do
+		if grep -qs '^TAP version' "$out/output.log"; then
+			booted=1
+			echo "$waited" >"$out/booted"
+		elif [ "$waited" -ge "$boot_limit" ]; then
+			echo "its tests had not begun ${waited}s after it started" >"$out/no-boot"
+			# qemu is the one process with this guest's console file.
+			pkill -f -- "file:$out/console.log"
+			break
+		fi
+		sleep 2
+		waited=$((waited + 2))
+	done
+	wait "$vm"
+}
+
+# run_job KERNEL SHARD TEST...: one guest; its results in its out dir. A
+# guest that never reached its tests (a boot that hung under TCG: nothing of
+# portsteer had run yet) boots once more, and the summary says so.
+run_job() {
+	local k=$1 sh=$2 out start rc
+	shift 2
+	out=$bdir/${K_KVER[$k]}/vm-$sh
+	start=$(date +%s)
+	rm -rf "$out.first-boot"
+	boot_guest "$k" "$out" "$@"
 	rc=$?
+	if [ "$(cat "$out/verdict" 2>/dev/null)" != ok ] && ! grep -qs '^TAP version' "$out/output.log"; then
+		rm -rf "$out.first-boot"
+		mv "$out" "$out.first-boot"
+		mv "$out.vm.log" "$out.first-boot/vm.log"
+		mkdir -p "$out"
+		boot_guest "$k" "$out" "$@"
+		rc=$?
+	fi
 	echo "$rc $(( $(date +%s) - start ))" >"$out.rc"
 }
 
@@ -435,8 +480,10 @@ while :; do
 	read -r k sh <<<"${RUNNING[$pid]}"
 	unset "RUNNING[$pid]"
 	done_jobs=$((done_jobs + 1))
-	read -r rc secs <"$bdir/${K_KVER[$k]}/vm-$sh.rc"
-	echo "# kernel ${K_KVER[$k]} guest $sh: $(cat "$bdir/${K_KVER[$k]}/vm-$sh/verdict" 2>/dev/null || echo 'no verdict'), exit $rc, ${secs}s"
+	out=$bdir/${K_KVER[$k]}/vm-$sh
+	read -r rc secs <"$out.rc"
+	echo "# kernel ${K_KVER[$k]} guest $sh: $(cat "$out/verdict" 2>/dev/null || echo 'no verdict'), exit $rc, ${secs}s$(
+		[ ! -e "$out/booted" ] || echo ", tests began after $(cat "$out/booted")s")"
 done
 
 # The results, in the matrix's order.
@@ -465,7 +512,30 @@ for k in "$@"; do
 			guest_ok=0
 			echo "# $label: guest FAILED ($verdict); its console log:"
 			tr -d '\r' <"$out/console.log" | tail -n 150 | sed 's/^/# console: /'
+			why="$label: guest FAILED: $verdict"
+			[ ! -e "$out/no-boot" ] || why+=" ($(cat "$out/no-boot"))"
+			# The test it was in: begun, with no result line.
+			during=$(awk '/^# selftests: portsteer: / { t = $4 }
+				/^(ok|not ok) [0-9]+ selftests: portsteer: / { t = "" }
+				END { print t }' "$out/ktap.log")
+			[ -z "$during" ] || why+=", during $during"
+			problems+=("$why")
+			if [ -s "$out/report" ]; then
+				problems+=("$label: its console: $(head -n 1 "$out/report")")
+			fi
 		fi
+		if [ -e "$out.first-boot" ]; then
+			first="$(cat "$out.first-boot/verdict" 2>/dev/null)$(
+				[ ! -e "$out.first-boot/no-boot" ] || echo " ($(cat "$out.first-boot/no-boot"))")"
+			if grep -qs '^TAP version' "$out/output.log"; then
+				problems+=("$label: booted on the second try; the first boot: $first")
+			else
+				problems+=("$label: the first boot failed too: $first")
+			fi
+		fi
+		while read -r t; do
+			problems+=("$label: not ok $t")
+		done < <(sed -n 's/^not ok [0-9]* selftests: portsteer: //p' "$out/ktap.log")
 		record "$label" "$out/ktap.log" $guest_ok "$rc"
 		sed -n "s/^# \([^ ]*\): exit [0-9]* after \([0-9]*\)s$/$k $kver \1 \2/p" \
 			"$out/ktap.log" >>"$bdir/check.times"
@@ -479,7 +549,12 @@ if [ -n "$host_pid" ]; then
 		[ -e "$f" ] || continue
 		echo "# ${c#*:}"
 		cat "$f"
-		record "${c#*:}" "$f" 1 "$(cat "${f%.log}.rc" 2>/dev/null || echo 1)"
+		rc=$(cat "${f%.log}.rc" 2>/dev/null || echo 1)
+		record "${c#*:}" "$f" 1 "$rc"
+		while read -r t; do
+			problems+=("${c#*:}: not ok $t")
+		done < <(sed -n 's/^not ok [0-9]* //p' "$f")
+		[ "$rc" -eq 0 ] || grep -q '^not ok' "$f" || problems+=("${c#*:}: exit $rc")
 	done
 fi
 
@@ -504,6 +579,13 @@ if [ -s "$bdir/check.times" ]; then
 	echo "# slowest tests (kernel, test, seconds; all in build/check.times):"
 	sort -k4,4nr "$bdir/check.times" | head -n "${PS_SLOWEST:-10}" |
 		awk '{ printf "#   %-28s %-16s %5d\n", $2, $3, $4 }'
+fi
+# What went wrong, last, where a log that is cut keeps it.
+if [ "${#problems[@]}" -gt 0 ]; then
+	echo "# what went wrong:"
+	for l in "${problems[@]}"; do
+		echo "#   $l"
+	done
 fi
 echo "$total_pass passed, $total_fail failed, $total_skip skipped" | tee "$bdir/check.summary"
 [ $total_fail -eq 0 ]

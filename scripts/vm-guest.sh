@@ -21,6 +21,9 @@ mount -t devpts devpts /dev/pts
 ip link set lo up 2>/dev/null
 # 6.1 has no kernel.modprobe default issue; make sure the path is the root's.
 echo /sbin/modprobe >/proc/sys/kernel/modprobe 2>/dev/null
+# A task blocked past the hung-task timeout is a failure anyway (vm.sh
+# finds the report); a panic ends the guest there, with the stacks.
+echo 1 >/proc/sys/kernel/hung_task_panic 2>/dev/null
 
 eval "set -- $(cat "$PSOUT/command")"
 "$@" >"$out" 2>&1 </dev/null

@@ -28,7 +28,10 @@
 # KASAN or lockdep report, or if the kernel is tainted W (warning) or D (died)
 # at the end. panic_on_warn turns a WARN into a panic, so nothing after a
 # warning can hide it. Exit status: the command's own, or 125 for a guest
-# failure; OUTDIR/verdict names what happened.
+# failure; OUTDIR/verdict names what happened, OUTDIR/report holds the first
+# lines of a kernel report. A task blocked for the kernel's hung-task
+# timeout (120 s) panics the guest (scripts/vm-guest.sh), so a deadlock
+# ends the run with its stacks instead of waiting for the wall clock.
 set -euo pipefail
 
 root=/
@@ -62,7 +65,7 @@ kernel=${kernel:-$root/boot/vmlinuz-$kver}
 [ -r "$kernel" ] || { echo "vm.sh: no kernel image $kernel" >&2; exit 2; }
 mkdir -p "$out" "$cache"
 out=$(cd "$out" && pwd)
-rm -f "$out"/console.log "$out"/output.log "$out"/verdict
+rm -f "$out"/console.log "$out"/output.log "$out"/verdict "$out"/report
 
 # The initramfs: busybox and the modules that mount the 9p root. Cached per
 # kernel and per version of the init script below.
@@ -160,7 +163,7 @@ set -e
 verdict=
 status=$(tr -d '\r' <"$out/output.log" 2>/dev/null | sed -n 's/^PORTSTEER-GUEST-EXIT //p' | tail -n1)
 splat=$(tr -d '\r' <"$out/console.log" 2>/dev/null | grep -E -m5 \
-	'Oops|BUG[: ]|WARNING:|Kernel panic|KASAN|UBSAN|possible (recursive|circular) locking|suspicious RCU usage|unreferenced object|Call Trace|general protection|soft lockup|hung_task|Slab cache still has objects' || true)
+	'Oops|BUG[: ]|WARNING:|Kernel panic|KASAN|UBSAN|possible (recursive|circular) locking|suspicious RCU usage|unreferenced object|Call Trace|general protection|soft lockup|blocked for more than|hung_task|Slab cache still has objects' || true)
 if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
 	verdict="guest timed out after ${timeout}s"
 elif [ -z "$status" ]; then
@@ -178,6 +181,7 @@ if [ -n "$status" ]; then
 fi
 if [ -n "$splat" ]; then
 	verdict="${verdict:+$verdict; }kernel report in the console log"
+	echo "$splat" >"$out/report"	# its first lines
 fi
 if [ -n "$verdict" ]; then
 	echo "$verdict" >"$out/verdict"
