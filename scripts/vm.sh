@@ -31,7 +31,10 @@
 # failure; OUTDIR/verdict names what happened, OUTDIR/report holds the first
 # lines of a kernel report. A task blocked for the kernel's hung-task
 # timeout (120 s) panics the guest (scripts/vm-guest.sh), so a deadlock
-# ends the run with its stacks instead of waiting for the wall clock.
+# ends the run with its stacks instead of waiting for the wall clock. At
+# the wall clock the guest gets an NMI through qemu's monitor (a pipe,
+# OUTDIR/monitor.in and .out), which unknown_nmi_panic turns into a panic
+# with what the CPU was running, before qemu is stopped.
 set -euo pipefail
 
 root=/
@@ -139,14 +142,19 @@ fi
 # is passed in a file next to the logs.
 printf '%q ' "$@" >"$out/command"
 
-cmdline="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
+cmdline="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 unknown_nmi_panic"
 cmdline+=" rdinit=/init PSTOP=${here%/scripts} PSCWD=$PWD PSHERE=$here PSOUT=$out"
 cmdline+=" PSCACHE=$(cd "$cache" && pwd)"
 [ -z "${PS_BUILD_DIR:-}" ] || cmdline+=" PSBUILD=$(cd "$PS_BUILD_DIR" && pwd)"
 cmdline+=" $append"
 
+# The monitor, on a pipe: at the wall clock, an NMI (see below).
+mon=$out/monitor
+rm -f "$mon.in" "$mon.out"
+mkfifo "$mon.in" "$mon.out"
+
 set +e
-timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
+qemu-system-x86_64 \
 	-accel tcg -cpu max -m "$mem" -smp "$smp" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
@@ -154,8 +162,36 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-device virtio-9p-pci,fsdev=fs0,mount_tag=hostroot \
 	-serial "file:$out/console.log" -serial "file:$out/output.log" \
 	-device virtio-rng-pci \
-	$qemu_extra </dev/null >"$out/qemu.log" 2>&1
+	-chardev "pipe,id=mon0,path=$mon" -mon chardev=mon0 \
+	$qemu_extra </dev/null >"$out/qemu.log" 2>&1 &
+qpid=$!
+# qemu runs in the background (where SIGINT is ignored): it goes with us.
+trap 'kill $qpid ${spid:-} 2>/dev/null' EXIT
+trap 'exit 130' INT TERM
+# The wall clock. At its end the guest gets an NMI: unknown_nmi_panic
+# turns it into a panic that shows what the CPU was running (a loop in the
+# kernel that no lockup detector sees, say); qemu is stopped 30 s later.
+sleep "$timeout" &
+spid=$!
+wait -n $qpid $spid
+timed_out=0
+if kill -0 $qpid 2>/dev/null; then
+	timed_out=1
+	echo nmi 1<>"$mon.in"	# read-write: never blocks, even with qemu gone
+	for _ in $(seq 15); do
+		kill -0 $qpid 2>/dev/null || break
+		sleep 2
+	done
+	kill $qpid 2>/dev/null
+	sleep 5
+	kill -9 $qpid 2>/dev/null
+fi
+kill $spid 2>/dev/null
+wait $qpid
 qrc=$?
+wait $spid 2>/dev/null
+trap - EXIT INT TERM
+rm -f "$mon.in" "$mon.out"
 set -e
 
 # The guest writes "PORTSTEER-GUEST-EXIT <rc> <taint>" last; without it the guest
@@ -164,10 +200,14 @@ verdict=
 status=$(tr -d '\r' <"$out/output.log" 2>/dev/null | sed -n 's/^PORTSTEER-GUEST-EXIT //p' | tail -n1)
 splat=$(tr -d '\r' <"$out/console.log" 2>/dev/null | grep -E -m5 \
 	'Oops|BUG[: ]|WARNING:|Kernel panic|KASAN|UBSAN|possible (recursive|circular) locking|suspicious RCU usage|unreferenced object|Call Trace|general protection|soft lockup|blocked for more than|hung_task|Slab cache still has objects' || true)
-if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+if [ $timed_out -eq 1 ]; then
 	verdict="guest timed out after ${timeout}s"
 elif [ -z "$status" ]; then
-	verdict="guest did not finish (qemu exit $qrc)"
+	# qemu exits 0 on SIGTERM (make check's boot watchdog, say): its log names it.
+	sig=$(sed -n 's/.*terminating on signal \([0-9]*\).*/\1/p' "$out/qemu.log" | head -n1)
+	why="qemu exit $qrc"
+	[ -z "$sig" ] || why="qemu stopped by signal $sig"
+	verdict="guest did not finish ($why)"
 fi
 rc=0
 taint=0
