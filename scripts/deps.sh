@@ -23,7 +23,7 @@ if [ "$what" != demo ]; then
 	pkgs+=(
 		git linux-image-6.12-amd64 linux-headers-6.12-amd64 sparse
 		nftables iptables python3-yaml python3-jsonschema netbase
-		debootstrap dkms systemd man-db
+		debootstrap dkms systemd man-db bash-completion
 		clang libclang-rt-14-dev
 		flex bison bc libelf-dev libssl-dev
 	)
