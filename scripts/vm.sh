@@ -71,10 +71,14 @@ out=$(cd "$out" && pwd)
 rm -f "$out"/console.log "$out"/output.log "$out"/verdict "$out"/report
 
 # The initramfs: busybox and the modules that mount the 9p root. Cached per
-# kernel and per version of the init script below.
+# kernel and per version of the init script below, and made under a lock
+# (guests of one kernel start together); those of other versions of this
+# script go after a day unused (another checkout may be running one).
 initrd=$cache/initrd-$kver-$(sha1sum "$0" | cut -c1-12).cpio.gz
+exec 7>"$cache/initrd.lock"
+flock 7
 if [ ! -s "$initrd" ]; then
-	rm -f "$cache/initrd-$kver"-*.cpio.gz	# of older versions of this script
+	find "$cache" -maxdepth 1 -name "initrd-$kver-*.cpio.gz" -atime +0 -delete
 	tmp=$(mktemp -d)
 	mkdir -p "$tmp"/{bin,dev,proc,sys,newroot,lib/modules}
 	cp /bin/busybox "$tmp/bin/busybox"
@@ -134,9 +138,10 @@ exec switch_root /newroot /bin/sh -c "cd '$PSCWD' && exec '$PSHERE/vm-guest.sh'"
 INIT
 	chmod +x "$tmp/init"
 	(cd "$tmp" && find . -path ./mods -prune -o -print | cpio -o -H newc --quiet | gzip -1) >"$initrd.$$"
-	mv "$initrd.$$" "$initrd"	# atomic: guests of one kernel may start together
+	mv "$initrd.$$" "$initrd"
 	rm -rf "$tmp"
 fi
+exec 7>&-
 
 # What the guest runs, through the read-only 9p root: the command line
 # is passed in a file next to the logs.
