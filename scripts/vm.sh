@@ -178,18 +178,20 @@ trap 'exit 130' INT TERM
 # kernel that no lockup detector sees, say); qemu is stopped 30 s later.
 sleep "$timeout" &
 spid=$!
+gone_within() {		# gone_within SECS: qemu has ended, or ends within SECS
+	local i
+	for ((i = 0; i < $1; i++)); do
+		kill -0 $qpid 2>/dev/null || return 0
+		sleep 1
+	done
+	! kill -0 $qpid 2>/dev/null
+}
 wait -n $qpid $spid
 timed_out=0
-if kill -0 $qpid 2>/dev/null; then
+if ! gone_within 0; then
 	timed_out=1
 	echo nmi 1<>"$mon.in"	# read-write: never blocks, even with qemu gone
-	for _ in $(seq 15); do
-		kill -0 $qpid 2>/dev/null || break
-		sleep 2
-	done
-	kill $qpid 2>/dev/null
-	sleep 5
-	kill -9 $qpid 2>/dev/null
+	gone_within 30 || { kill $qpid; gone_within 5 || kill -9 $qpid; } 2>/dev/null
 fi
 kill $spid 2>/dev/null
 wait $qpid
